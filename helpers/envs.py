@@ -1,0 +1,66 @@
+"""Environments by their course ids, on whichever Gymnasium is installed.
+
+The course (its eval seeds, its Hub models) uses ``Taxi-v3``. Gymnasium 1.3 removed that id and ships
+``Taxi-v4``, whose default configuration has the same transition table, start states and rewards
+(checked against 1.2.3), so on new Gymnasium the kit registers ``Taxi-v3`` as the v4 environment.
+"""
+from __future__ import annotations
+
+import difflib
+import warnings
+
+import gymnasium as gym
+
+PIXELCOPTER_ID = "Pixelcopter-PLE-v0"
+
+
+def _taxi_v3_missing() -> bool:
+    try:
+        gym.spec("Taxi-v3")
+    except gym.error.Error:
+        return True
+    return False
+
+
+def register_kit_envs() -> None:
+    """Register ``Taxi-v3`` (where Gymnasium dropped it) and ``Pixelcopter-PLE-v0``. Safe to call twice."""
+    registry = gym.envs.registration.registry
+    if "Taxi-v3" not in registry or _taxi_v3_missing():
+        v4 = gym.spec("Taxi-v4")
+        registry.pop("Taxi-v3", None)  # the deprecation stub Gymnasium >= 1.3 leaves behind
+        gym.register(
+            id="Taxi-v3",
+            entry_point=v4.entry_point,
+            max_episode_steps=v4.max_episode_steps,
+            reward_threshold=v4.reward_threshold,
+            kwargs=dict(v4.kwargs),
+        )
+        global _taxi_is_alias
+        _taxi_is_alias = True
+        # Gymnasium warns that v3 is "out of date" on every make; here that is by design.
+        warnings.filterwarnings("ignore", message=".*Taxi-v3 is out of date")
+    if PIXELCOPTER_ID not in registry:
+        gym.register(id=PIXELCOPTER_ID, entry_point="helpers.pixelcopter:PixelcopterEnv")
+
+
+_taxi_is_alias = False
+
+
+def taxi_note() -> str:
+    """One line the notebooks print so the Taxi substitution is never hidden."""
+    if _taxi_is_alias:
+        return (f"Note: Gymnasium {gym.__version__} has no Taxi-v3, so the kit registered Taxi-v3 as Taxi-v4, "
+                "whose default dynamics, start states and rewards are identical.")
+    return f"Gymnasium {gym.__version__} ships Taxi-v3 itself."
+
+
+def make_env(env_id: str, **kwargs) -> gym.Env:
+    """``gym.make`` with a helpful message for an unknown id (typos are common in exercises)."""
+    try:
+        return gym.make(env_id, **kwargs)
+    except gym.error.Error as err:
+        if env_id in gym.envs.registration.registry:
+            raise
+        close = difflib.get_close_matches(env_id, list(gym.envs.registration.registry), n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"Unknown environment id {env_id!r}.{hint} Check the spelling and the version suffix (-v1, -v3).") from err
