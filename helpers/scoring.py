@@ -1,0 +1,47 @@
+"""The course's score and pass marks, checked locally (the course leaderboard is gone).
+
+score ("result") = mean_reward - std_reward over the evaluation episodes, with the population std
+(``np.std``), exactly as the course's leaderboard computed it.
+"""
+from __future__ import annotations
+
+import math
+
+# Course pass marks, keyed by the env name used on model cards. Unit 2 is certified on Taxi alone.
+PASS_MARKS = {
+    "Taxi-v3": 4.5,
+    "CartPole-v1": 350.0,
+    "Pixelcopter-PLE-v0": 5.0,
+}
+
+
+def result(mean_reward: float, std_reward: float) -> float:
+    """The course's score: mean minus (population) standard deviation."""
+    return float(mean_reward) - float(std_reward)
+
+
+def pass_line(env_name: str, mean_reward: float, std_reward: float) -> str:
+    """One fixed, parseable line, e.g. ``Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS``.
+
+    Envs without a course pass mark end in ``(no pass mark)``.
+    """
+    score = result(mean_reward, std_reward)
+    head = f"{env_name}: {mean_reward:.2f} +/- {std_reward:.2f} -> result {score:.2f}"
+    mark = PASS_MARKS.get(env_name)
+    if mark is None:
+        return f"{head} (no pass mark)"
+    passed = score >= mark
+    return f"{head} {'>=' if passed else '<'} {mark:g} {'PASS' if passed else 'FAIL'}"
+
+
+def check_pass(env_name: str, mean_reward: float, std_reward: float) -> bool:
+    """Print the pass line and say whether the agent reaches the course's pass mark.
+
+    Returns True when it passes, False when it fails or the env has no pass mark.
+    """
+    if not (math.isfinite(mean_reward) and math.isfinite(std_reward)):
+        raise ValueError(f"mean and std must be finite numbers, got {mean_reward!r} and {std_reward!r}: "
+                         "did the evaluation run any episode?")
+    print(pass_line(env_name, mean_reward, std_reward))
+    mark = PASS_MARKS.get(env_name)
+    return mark is not None and result(mean_reward, std_reward) >= mark
