@@ -9,7 +9,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 __all__ = ["np", "tqdm", "initialize_q_table", "greedy_policy", "epsilon_greedy_policy", "epsilon_at",
-           "train", "evaluate_agent"]
+           "train", "evaluate_agent", "train_and_evaluate"]
 
 # Used when the caller passes no generator; pass your own ``rng`` for reproducible runs.
 _default_rng = np.random.default_rng()
@@ -110,3 +110,19 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
     mean_reward = float(np.mean(episode_rewards))
     std_reward = float(np.std(episode_rewards))
     return mean_reward, std_reward
+
+
+def train_and_evaluate(config, seed: int | None = None, progress: bool = True):
+    """Train a fresh Q-table with a ``defaults.QLearningConfig`` and evaluate it as the notebooks do.
+
+    Returns ``(Qtable, mean_reward, std_reward, episode_returns)``. The benchmark certifies exactly this.
+    """
+    env = config.make_env()
+    Qtable = initialize_q_table(env.observation_space.n, env.action_space.n)
+    episode_returns = []
+    train(env=env, Qtable=Qtable, seed=seed, episode_returns=episode_returns, progress=progress,
+          **config.train_kwargs())
+    mean_reward, std_reward = evaluate_agent(env, config.max_steps, config.n_eval_episodes, Qtable,
+                                             config.eval_seed)
+    env.close()
+    return Qtable, mean_reward, std_reward, episode_returns
