@@ -1,0 +1,180 @@
+"""Checks for the unit 4 exercises. Each returns what the notebook should carry on with: the learner's
+version when it passes, the kit's reference otherwise (in strict mode, ``KIT_STRICT=1``, a failure raises)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from helpers import reinforce
+from helpers.exercises import Problem, run_check
+
+UNFILLED = "it returned {!r}: is the TODO still unfilled?"
+
+
+def _as_floats(value, what):
+    if value is None or value is Ellipsis:
+        raise Problem(UNFILLED.format(value))
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().tolist()
+    try:
+        return [float(v) for v in value]
+    except TypeError:
+        raise Problem(f"{what} should be a list (or array/tensor) of numbers, got {type(value).__name__}.") from None
+
+
+def _bias_output(policy, probs):
+    """Make the policy output ``probs`` for every state: zero the last linear layer, set its bias to log-probs."""
+    linears = [m for m in policy.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise Problem("the policy has no nn.Linear layer: build the network from nn.Linear layers in __init__.")
+    last = linears[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.copy_(torch.log(torch.tensor(probs, dtype=last.bias.dtype)))
+
+
+def check_policy(PolicyClass):
+    """Check the ``Policy`` class (its ``forward`` and ``act``); return the class to use."""
+    def check(cls):
+        torch.manual_seed(0)
+        policy = cls(4, 2, 16)
+        x = torch.randn(5, 4)
+        probs = policy(x)
+        if probs is None or probs is Ellipsis:
+            raise Problem("forward " + UNFILLED.format(probs) + " Return the softmax of the last layer's output.")
+        if not isinstance(probs, torch.Tensor) or tuple(probs.shape) != (5, 2):
+            raise Problem(f"forward on a batch of 5 CartPole states gave {getattr(probs, 'shape', type(probs).__name__)}, "
+                          "expected shape (5, 2): one probability per action for each state.")
+        if (probs < 0).any() or not torch.allclose(probs.sum(-1), torch.ones(5), atol=1e-5):
+            raise Problem("forward's outputs are not probabilities (each row must be >= 0 and sum to 1): end with "
+                          "F.softmax(x, dim=1), not the raw scores (logits) or a ReLU.")
+        deep = cls(7, 2, (8, 8))
+        if tuple(deep(torch.zeros(3, 7)).shape) != (3, 2):
+            raise Problem("with h_size=(8, 8) (two hidden layers, as for Pixelcopter) forward gives the wrong shape.")
+        if hasattr(policy, "architecture"):
+            rebuilt = cls(**policy.architecture)
+            if tuple(rebuilt(x).shape) != (5, 2):
+                raise Problem("Policy(**policy.architecture) does not rebuild the same network.")
+
+        out = policy.act(np.zeros(4, dtype=np.float64))  # what env.reset() gives: a float64 NumPy array
+        if out is None or out is Ellipsis or not isinstance(out, tuple) or len(out) != 2:
+            raise Problem(f"act returned {out!r}; return a pair (action, log_prob).")
+        action, log_prob = out
+        if isinstance(action, torch.Tensor) or not isinstance(action, (int, np.integer)) or isinstance(action, bool):
+            raise Problem(f"act's action is {action!r} ({type(action).__name__}); return a plain int with "
+                          "action.item(), which env.step() accepts.")
+        if action not in (0, 1):
+            raise Problem(f"act returned action {action}, which CartPole does not have (0 or 1).")
+        if not isinstance(log_prob, torch.Tensor):
+            raise Problem(f"act's log_prob is a {type(log_prob).__name__}; return the tensor m.log_prob(action) "
+                          "so the gradient can flow through it.")
+        if not log_prob.requires_grad:
+            raise Problem("act's log_prob carries no gradient (was it computed under torch.no_grad(), or with "
+                          ".item()/.detach()?): REINFORCE back-propagates through it.")
+
+        # A policy that gives P(0) = 0.75, P(1) = 0.25 whatever the state.
+        _bias_output(policy, [0.75, 0.25])
+        counts = [0, 0]
+        for _ in range(400):
+            a, lp = policy.act(np.random.randn(4))
+            counts[int(a)] += 1
+            expected = math.log(0.75 if a == 0 else 0.25)
+            if abs(float(lp.detach().reshape(-1)[0]) - expected) > 1e-4:
+                got = float(lp.detach().reshape(-1)[0])
+                hint = (" It looks like the probability itself: take m.log_prob(action)."
+                        if abs(got - math.exp(expected)) < 1e-4 else "")
+                raise Problem(f"for a policy with probabilities [0.75, 0.25], act returned log_prob {got:.3f} for "
+                              f"action {a}; expected log({math.exp(expected):.2f}) = {expected:.3f}.{hint}")
+        if counts[1] == 0:
+            raise Problem("your act always picks the most likely action (argmax?). Sample from the distribution "
+                          "instead (m = Categorical(probs); action = m.sample()): with argmax the agent never "
+                          "explores during training, and the policy gradient (log-prob times return) assumes the "
+                          "actions were drawn from the policy.")
+        if counts[0] == 0:
+            raise Problem("your act never picks the most likely action: sample from Categorical(probs).")
+        share = counts[1] / 400
+        if not 0.17 < share < 0.33:
+            raise Problem(f"with probabilities [0.75, 0.25] action 1 came up {share:.0%} of the time, expected about "
+                          "25%: sample from Categorical(probs) with the probabilities forward() gives.")
+
+    return run_check("Policy", PolicyClass, reinforce.Policy, check)
+
+
+def check_discounted_returns(discounted_returns):
+    """Check ``discounted_returns(rewards, gamma)``; return the function to use."""
+    def check(fn):
+        cases = [([0.0, 0.0, 1.0], 0.9), ([1.0, 1.0, 1.0], 0.5), ([1.0, -5.0, 2.0, 0.5], 0.99), ([3.0], 0.9)]
+        for rewards, gamma in cases:
+            expected = reinforce.discounted_returns(rewards, gamma)
+            got = _as_floats(fn(list(rewards), gamma), "the returns")
+            if len(got) != len(rewards):
+                raise Problem(f"for {len(rewards)} rewards it returned {len(got)} values: return one G_t per step.")
+            if any(math.isnan(g) for g in got):
+                raise Problem(f"for rewards {rewards} it returned NaN: compute the raw returns here (no normalising).")
+            if np.allclose(got, expected, atol=1e-6):
+                continue
+            detail = f"for rewards {rewards} and gamma {gamma} it returned {[round(g, 4) for g in got]}, " \
+                     f"expected {[round(g, 4) for g in expected]}."
+            if np.allclose(got, _forward_returns(rewards, gamma), atol=1e-6):
+                raise Problem(detail + " It went the wrong way: G_t sums the rewards from step t to the END "
+                              "(G_t = r_t + gamma * G_{t+1}), so loop over reversed(rewards) and insert at the front.")
+            if np.allclose(got, reinforce.discounted_returns(rewards, 1.0), atol=1e-6):
+                raise Problem(detail + " The rewards are not discounted: multiply the running return by gamma "
+                              "at each step back (G = r + gamma * G).")
+            if np.allclose(got, list(reversed(expected)), atol=1e-6):
+                raise Problem(detail + " The values are right but in reverse order: returns[0] must be G_0, "
+                              "the return from the first step (use appendleft / insert(0, ...)).")
+            if abs(float(np.mean(got))) < 1e-6 and len(got) > 1:
+                raise Problem(detail + " It looks normalised already: return the raw returns; normalising is "
+                              "the next exercise.")
+            raise Problem(detail)
+        if len(_as_floats(fn([], 0.99), "the returns")) != 0:
+            raise Problem("an empty episode should give an empty list of returns.")
+
+    return run_check("discounted_returns", discounted_returns, reinforce.discounted_returns, check)
+
+
+def _forward_returns(rewards, gamma):
+    """The classic mistake: accumulating from the start instead of from the end."""
+    out, G = [], 0.0
+    for r in rewards:
+        G = r + gamma * G
+        out.append(G)
+    return out
+
+
+def check_normalise_returns(normalise_returns):
+    """Check ``normalise_returns(returns, eps)``; return the function to use."""
+    def check(fn):
+        rng = np.random.default_rng(0)
+        returns = list(rng.normal(40.0, 12.0, size=100))
+        out = fn(returns)
+        if out is None or out is Ellipsis:
+            raise Problem(UNFILLED.format(out) + " Return (returns - mean) / (std + eps) as a tensor.")
+        if not isinstance(out, torch.Tensor):
+            raise Problem(f"it returned a {type(out).__name__}; return a torch tensor (the loss multiplies it "
+                          "with the log-probabilities).")
+        vals = out.detach().cpu().double()
+        if vals.shape != (100,):
+            raise Problem(f"for 100 returns it gave shape {tuple(vals.shape)}: keep one value per step.")
+        if torch.isnan(vals).any():
+            raise Problem("it gave NaN for 100 ordinary returns.")
+        if abs(float(vals.mean())) > 1e-3 or not 0.98 < float(vals.std(unbiased=False)) < 1.02:
+            raise Problem(f"the result has mean {float(vals.mean()):.3f} and std {float(vals.std(unbiased=False)):.3f}; "
+                          "normalised returns have mean 0 and std 1: subtract the mean, divide by the std.")
+        if float(torch.corrcoef(torch.stack([vals, torch.tensor(returns, dtype=torch.float64)]))[0, 1]) < 0.999:
+            raise Problem("the order of the values changed: normalise element-wise, keep each step's place.")
+        for case, name in [([7.0], "a one-step episode"), ([2.0, 2.0, 2.0], "equal returns")]:
+            one = fn(case)
+            if not isinstance(one, torch.Tensor) or torch.isnan(one).any() or torch.isinf(one).any():
+                raise Problem(f"for {name} ({case}) it gave {one!r}: the std of one value (or of equal values) "
+                              "is 0, and dividing by 0 gives NaN, which poisons the whole update. Add a small "
+                              "eps to the std, and use the population std (unbiased=False): torch's default "
+                              "std of a single value is NaN.")
+            if torch.any(one.abs() > 1e-6):
+                raise Problem(f"for {name} ({case}) it gave {one.tolist()}; expected zeros (nothing to prefer).")
+
+    return run_check("normalise_returns", normalise_returns, reinforce.normalise_returns, check)
