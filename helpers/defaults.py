@@ -65,3 +65,81 @@ FROZENLAKE_SLIPPERY = QLearningConfig("FrozenLake-v1", dict(map_name="4x4", is_s
 
 # Taxi: the course's values and its fixed evaluation seeds.
 TAXI = QLearningConfig("Taxi-v3", n_training_episodes=25_000, decay_rate=0.005, eval_seed=TAXI_EVAL_SEEDS)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Unit 4: REINFORCE
+# ---------------------------------------------------------------------------------------------------
+QUICK_ENV_VAR = "KIT_QUICK"
+
+
+def quick_mode() -> bool:
+    """True when ``KIT_QUICK=1``: the tests' switch for shorter training. The only place it is read."""
+    import os
+
+    return os.environ.get(QUICK_ENV_VAR, "") not in ("", "0")
+
+
+@dataclass(frozen=True)
+class ReinforceConfig:
+    """Everything needed to build the env and the policy, train with REINFORCE and evaluate as the kit does.
+
+    The first fields carry the course's hyperparameter names (they go into ``hyperparameters.json``);
+    the rest are the kit's additions, each explained in notebook 04.
+    """
+
+    env_id: str
+    h_size: int | tuple = 16
+    n_training_episodes: int = 1000
+    n_evaluation_episodes: int = 10
+    max_t: int = 1000                  # evaluation cap per episode (the course's max_t)
+    gamma: float = 0.99
+    lr: float = 1e-2
+    n_envs: int = 8                    # env copies played side by side = episodes per gradient step
+    train_max_t: int | None = None     # cap on a training episode (None: max_t)
+    entropy_coef: float = 0.0          # exploration bonus, annealed linearly to entropy_final
+    entropy_final: float | None = None
+    lr_final: float | None = None      # learning rate at the end of training (None: constant)
+    obs_scale: tuple | None = None     # divides each observation feature (saved inside the policy)
+    eval_greedy: bool = True           # evaluate with the most likely action (False: sample, as the course)
+    eval_seed: int | None = 2024       # seeds the evaluation env's first reset, so evaluations repeat exactly
+    quick_episodes: int | None = None  # n_training_episodes under KIT_QUICK=1 (tests only)
+
+    def quick(self) -> "ReinforceConfig":
+        """This config, shortened when ``KIT_QUICK=1`` (CI runs the notebooks that way); else unchanged."""
+        if quick_mode() and self.quick_episodes is not None:
+            return dataclasses.replace(self, n_training_episodes=self.quick_episodes)
+        return self
+
+    def make_env(self, **extra) -> gym.Env:
+        from helpers.envs import make_env
+
+        return make_env(self.env_id, **extra)
+
+    def hyperparameters(self) -> dict:
+        """The dict pushed to the Hub: the course's keys first, then the kit's additions."""
+        env = self.make_env()
+        hp = {"h_size": list(self.h_size) if isinstance(self.h_size, tuple) else self.h_size,
+              "n_training_episodes": self.n_training_episodes,
+              "n_evaluation_episodes": self.n_evaluation_episodes,
+              "max_t": self.max_t, "gamma": self.gamma, "lr": self.lr, "env_id": self.env_id,
+              "state_space": int(env.observation_space.shape[0]), "action_space": int(env.action_space.n)}
+        env.close()
+        for name in ["n_envs", "train_max_t", "entropy_coef", "entropy_final", "lr_final", "obs_scale",
+                     "eval_greedy", "eval_seed"]:
+            value = getattr(self, name)
+            hp[name] = list(value) if isinstance(value, tuple) else value
+        return hp
+
+    def replace(self, **changes) -> "ReinforceConfig":
+        return dataclasses.replace(self, **changes)
+
+
+# CartPole: the course's 4-16-2 policy and lr 1e-2, with 8 episodes per update and gamma 0.99 instead of
+# one episode and gamma 1.0. Passes (>= 350) on every seed measured, in about 5-10 s on one CPU core.
+CARTPOLE = ReinforceConfig("CartPole-v1", h_size=16, n_training_episodes=1000, max_t=1000, gamma=0.99,
+                           lr=1e-2, n_envs=8, quick_episodes=400)
+
+# The course's own CartPole values (one episode per update, gamma 1.0, sampled evaluation), for comparison.
+CARTPOLE_COURSE = ReinforceConfig("CartPole-v1", h_size=16, n_training_episodes=1000, max_t=1000, gamma=1.0,
+                                  lr=1e-2, n_envs=1, eval_greedy=False, eval_seed=None)
