@@ -63,8 +63,11 @@ FROZENLAKE_8X8 = QLearningConfig("FrozenLake-v1", dict(map_name="8x8", is_slippe
 FROZENLAKE_SLIPPERY = QLearningConfig("FrozenLake-v1", dict(map_name="4x4", is_slippery=True),
                                       n_training_episodes=50_000, learning_rate=0.05, gamma=0.99)
 
-# Taxi: the course's values and its fixed evaluation seeds.
-TAXI = QLearningConfig("Taxi-v3", n_training_episodes=25_000, decay_rate=0.005, eval_seed=TAXI_EVAL_SEEDS)
+# Taxi: the course's values and its fixed evaluation seeds, except min_epsilon 0.2 (course: 0.05). With 0.05 an
+# action that looked bad early is rarely retried, so some start states keep a detour and runs land anywhere
+# from 4.62 to the optimum 4.85; with 0.2 every run we measured reaches 4.85 in the same time.
+TAXI = QLearningConfig("Taxi-v3", n_training_episodes=25_000, decay_rate=0.005, min_epsilon=0.2,
+                       eval_seed=TAXI_EVAL_SEEDS)
 
 
 # ---------------------------------------------------------------------------------------------------
