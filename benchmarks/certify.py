@@ -30,27 +30,26 @@ class Benchmark:
     env_name: str                                 # the name on model cards and in the pass line
     run: Callable[[int], tuple[float, float]]     # training seed -> (mean_reward, std_reward)
     pass_mark: float
+    config: object = None                         # the defaults it certifies (checked against the notebooks)
 
 
-def qlearning_run(config) -> Callable[[int], tuple[float, float]]:
+def qlearning_benchmark(env_name: str, config, pass_mark: float) -> Benchmark:
     def run(seed: int) -> tuple[float, float]:
         _, mean, std, _ = qlearning.train_and_evaluate(config, seed=seed, progress=False)
         return mean, std
-    return run
+    return Benchmark(env_name, run, pass_mark, config)
 
 
 BENCHMARKS: dict[str, Benchmark] = {
-    "frozenlake": Benchmark("FrozenLake-v1-4x4-no_slippery", qlearning_run(defaults.FROZENLAKE), 1.0),
-    "frozenlake-8x8": Benchmark("FrozenLake-v1-8x8-no_slippery", qlearning_run(defaults.FROZENLAKE_8X8), 1.0),
+    "frozenlake": qlearning_benchmark("FrozenLake-v1-4x4-no_slippery", defaults.FROZENLAKE, 1.0),
+    "frozenlake-8x8": qlearning_benchmark("FrozenLake-v1-8x8-no_slippery", defaults.FROZENLAKE_8X8, 1.0),
     # Slippery: even the optimal policy fails about 1 episode in 4, so mean - std is small; the mark is the
     # result of a policy that reaches the goal 70% of the time (0.70 - 0.458).
-    "frozenlake-slippery": Benchmark("FrozenLake-v1-4x4", qlearning_run(defaults.FROZENLAKE_SLIPPERY), 0.24),
-    "taxi": Benchmark("Taxi-v3", qlearning_run(defaults.TAXI), PASS_MARKS["Taxi-v3"]),
-    "taxi-course": Benchmark("Taxi-v3", qlearning_run(defaults.TAXI.replace(min_epsilon=0.05)),
-                             PASS_MARKS["Taxi-v3"]),
-    "frozenlake-slippery-course": Benchmark(
-        "FrozenLake-v1-4x4", qlearning_run(defaults.FROZENLAKE.replace(env_kwargs=dict(map_name="4x4", is_slippery=True))),
-        0.24),
+    "frozenlake-slippery": qlearning_benchmark("FrozenLake-v1-4x4", defaults.FROZENLAKE_SLIPPERY, 0.24),
+    "taxi": qlearning_benchmark("Taxi-v3", defaults.TAXI, PASS_MARKS["Taxi-v3"]),
+    "taxi-course": qlearning_benchmark("Taxi-v3", defaults.TAXI.replace(min_epsilon=0.05), PASS_MARKS["Taxi-v3"]),
+    "frozenlake-slippery-course": qlearning_benchmark(
+        "FrozenLake-v1-4x4", defaults.FROZENLAKE.replace(env_kwargs=dict(map_name="4x4", is_slippery=True)), 0.24),
 }
 
 
