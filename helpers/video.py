@@ -1,0 +1,117 @@
+"""Record one episode to mp4 and show it inline in a notebook.
+
+No virtual display is needed: the env renders frames itself (``render_mode="rgb_array"``) and imageio
+writes them with the ffmpeg that imageio-ffmpeg bundles. Frames are enlarged by a whole factor (small
+envs such as Pixelcopter) and padded to multiples of 16, the block size H.264 encoders work in, so
+imageio never has to resize them (and never warns).
+"""
+from __future__ import annotations
+
+import base64
+import math
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["record_video", "show_video", "fit_frame", "DEFAULT_MAX_STEPS"]
+
+# Hard cap on recorded steps, whatever the env's own limit: a policy that never finishes must not
+# record forever (the course's Taxi recording ran out of memory this way).
+DEFAULT_MAX_STEPS = 1000
+_MIN_SIDE = 160  # enlarge tiny frames until the short side is at least this many pixels
+_BLOCK = 16
+
+
+def fit_frame(frame: np.ndarray, min_side: int = _MIN_SIDE, block: int = _BLOCK) -> np.ndarray:
+    """Enlarge ``frame`` (H, W, 3) by a whole factor and pad it with black to multiples of ``block``."""
+    frame = np.asarray(frame)
+    if frame.ndim == 2:
+        frame = np.stack([frame] * 3, axis=-1)
+    frame = frame[..., :3]
+    if frame.dtype != np.uint8:
+        frame = np.clip(frame, 0, 255).astype(np.uint8)
+    height, width = frame.shape[:2]
+    scale = max(1, math.ceil(min_side / max(1, min(height, width))))
+    if scale > 1:
+        frame = frame.repeat(scale, axis=0).repeat(scale, axis=1)
+        height, width = frame.shape[:2]
+    pad_h, pad_w = -height % block, -width % block
+    if pad_h or pad_w:
+        frame = np.pad(frame, ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
+    return np.ascontiguousarray(frame)
+
+
+def _action_fn(policy, rng: np.random.Generator):
+    """Turn a Q-table, a policy module or a function into ``state -> action``."""
+    if isinstance(policy, np.ndarray):
+        from helpers.qlearning import greedy_policy
+
+        return lambda state: greedy_policy(policy, state, rng)
+    if hasattr(policy, "act"):  # a REINFORCE policy: act(state) -> (action, log_prob)
+        def act(state):
+            import torch
+
+            with torch.no_grad():
+                action = policy.act(state)
+            return action[0] if isinstance(action, tuple) else action
+        return act
+    if callable(policy):
+        return policy
+    raise TypeError(f"record_video needs a Q-table (numpy array), a policy with .act(state), or a function "
+                    f"state -> action; got {type(policy).__name__}.")
+
+
+def record_video(env, policy, out_path, fps: int = 1, max_steps: int | None = None, seed: int | None = None) -> dict:
+    """Play one episode with ``policy`` in ``env`` and write it to ``out_path`` (mp4).
+
+    ``env`` must be made with ``render_mode="rgb_array"``. ``policy`` is a Q-table (played greedily), a
+    policy module with ``act(state)`` (played as it is evaluated), or a function ``state -> action``.
+    The episode ends on termination or truncation, and after at most ``max_steps`` steps (default: the
+    env's own limit, capped at ``DEFAULT_MAX_STEPS``). Returns ``{"path", "frames", "steps",
+    "terminated", "truncated", "total_reward", "frame_shape"}``.
+    """
+    import imageio.v2 as imageio
+
+    if getattr(env, "render_mode", None) != "rgb_array":
+        raise ValueError(f"record_video needs an env made with render_mode='rgb_array' (this one has "
+                         f"render_mode={getattr(env, 'render_mode', None)!r}): e.g. "
+                         "gym.make(env_id, render_mode='rgb_array', ...).")
+    if max_steps is None:
+        limit = getattr(getattr(env, "spec", None), "max_episode_steps", None)
+        max_steps = min(limit or DEFAULT_MAX_STEPS, DEFAULT_MAX_STEPS)
+    rng = np.random.default_rng(0 if seed is None else seed)
+    choose = _action_fn(policy, rng)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+
+    state, info = env.reset(seed=seed)
+    terminated = truncated = False
+    steps, total, shape = 0, 0.0, None
+    # libx264 + yuv420p plays in every browser; sizes are already multiples of 16, so no resizing.
+    writer = imageio.get_writer(out_path, format="FFMPEG", mode="I", fps=fps, codec="libx264",
+                                pixelformat="yuv420p", macro_block_size=_BLOCK, ffmpeg_log_level="error")
+    try:
+        frame = fit_frame(env.render())
+        shape = frame.shape
+        writer.append_data(frame)
+        while steps < max_steps:
+            state, reward, terminated, truncated, info = env.step(choose(state))
+            steps += 1
+            total += float(reward)
+            writer.append_data(fit_frame(env.render()))
+            if terminated or truncated:
+                break
+    finally:
+        writer.close()
+    return {"path": str(out_path), "frames": steps + 1, "steps": steps, "terminated": bool(terminated),
+            "truncated": bool(truncated), "total_reward": total, "frame_shape": shape}
+
+
+def show_video(path, width: int | None = None):
+    """Display an mp4 inline in Jupyter/Colab/Kaggle (embedded as base64, so it survives saving)."""
+    from IPython.display import HTML
+
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    size = f' width="{int(width)}"' if width else ""
+    return HTML(f'<video controls autoplay loop{size}><source src="data:video/mp4;base64,{data}" '
+                'type="video/mp4"></video>')

@@ -1,0 +1,528 @@
+"""helpers.hub, helpers.safe_pickle and helpers.platform against a loopback Hub (tests/hub_double.py).
+
+No test reaches the network: every call goes to a ``HubDouble`` on 127.0.0.1, through the real
+huggingface_hub client (``endpoint=`` or ``HF_ENDPOINT``).
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import re
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import huggingface_hub  # noqa: E402
+from huggingface_hub import constants, metadata_load  # noqa: E402
+
+from helpers import defaults, hub, qlearning  # noqa: E402
+from helpers.safe_pickle import RefusedPickleError, safe_loads  # noqa: E402
+from hub_double import HubDouble, prepare_offline_hub_cache  # noqa: E402
+
+USER = "learner"
+
+
+# ---- fixtures ------------------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def isolated_hf(tmp_path, monkeypatch):
+    """No real token, no real cache, no real endpoint; exports land in tmp_path."""
+    for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT", "KAGGLE_KERNEL_RUN_TYPE"):
+        monkeypatch.delenv(var, raising=False)
+    cache = tmp_path / "hf_cache"
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "no_token_here"))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.chdir(tmp_path)
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    return cache
+
+
+@pytest.fixture
+def double():
+    with HubDouble(user=USER) as d:
+        yield d
+
+
+@pytest.fixture(scope="module")
+def frozenlake_model():
+    config = defaults.FROZENLAKE
+    env = config.make_env()
+    qtable = qlearning.initialize_q_table(env.observation_space.n, env.action_space.n)
+    qlearning.train(env=env, Qtable=qtable, seed=0, progress=False, **config.train_kwargs())
+    return hub.qlearning_model(config, qtable)
+
+
+@pytest.fixture(scope="module")
+def taxi_model():
+    # Fewer episodes than the course: the tests compare scores before/after the Hub, not the pass mark.
+    config = defaults.TAXI.replace(n_training_episodes=3000)
+    env = config.make_env()
+    qtable = qlearning.initialize_q_table(env.observation_space.n, env.action_space.n)
+    qlearning.train(env=env, Qtable=qtable, seed=0, progress=False, **config.train_kwargs())
+    return hub.qlearning_model(config, qtable)
+
+
+@pytest.fixture(scope="module")
+def cartpole_policy():
+    import torch
+
+    from helpers import reinforce
+
+    torch.manual_seed(0)
+    policy = reinforce.Policy(4, 2, 16)
+    hyperparameters = {"h_size": 16, "n_training_episodes": 0, "n_evaluation_episodes": 5, "max_t": 100,
+                       "gamma": 1.0, "lr": 1e-2, "env_id": "CartPole-v1", "state_space": 4, "action_space": 2}
+    return policy, hyperparameters
+
+
+def _card(files: dict) -> tuple[dict, str]:
+    tmp = Path("card_readback.md")
+    tmp.write_bytes(files["README.md"])
+    return metadata_load(tmp), files["README.md"].decode()
+
+
+def _hub_cache_files(cache: Path) -> list[Path]:
+    return [p for p in cache.rglob("*") if p.is_file()] if cache.exists() else []
+
+
+# ---- names and model dicts -------------------------------------------------------------------------------
+@pytest.mark.parametrize("env_id, kwargs, name", [
+    ("FrozenLake-v1", dict(map_name="4x4", is_slippery=False), "FrozenLake-v1-4x4-no_slippery"),
+    ("FrozenLake-v1", dict(map_name="4x4", is_slippery=True), "FrozenLake-v1-4x4"),
+    ("FrozenLake-v1", dict(map_name="8x8", is_slippery=False), "FrozenLake-v1-8x8-no_slippery"),
+    ("FrozenLake-v1", dict(map_name="8x8", slippery=False), "FrozenLake-v1-8x8-no_slippery"),
+    ("FrozenLake-v1", dict(desc=["SFF", "FHF", "FFG"], is_slippery=False), "FrozenLake-v1-3x3-no_slippery"),
+    ("FrozenLake-v1", {}, "FrozenLake-v1-4x4"),
+    ("Taxi-v3", {}, "Taxi-v3"), ("CartPole-v1", {}, "CartPole-v1"),
+    ("Pixelcopter-PLE-v0", {}, "Pixelcopter-PLE-v0"),
+])
+def test_course_env_name(env_id, kwargs, name):
+    assert hub.course_env_name(env_id, **kwargs) == name
+
+
+def test_qlearning_model_has_course_keys_and_env_args(frozenlake_model):
+    for key in hub.COURSE_MODEL_KEYS:
+        assert key in frozenlake_model
+    assert frozenlake_model["map_name"] == "4x4"
+    assert frozenlake_model["is_slippery"] is False and frozenlake_model["slippery"] is False
+    env = hub.make_env_from_model(frozenlake_model)
+    assert env.spec.kwargs["is_slippery"] is False and env.spec.kwargs["map_name"] == "4x4"
+
+
+def test_make_env_from_model_never_guesses_slipperiness(frozenlake_model):
+    old_course = {k: frozenlake_model[k] for k in hub.COURSE_MODEL_KEYS} | {"map_name": "4x4", "slippery": False}
+    assert hub.make_env_from_model(old_course).spec.kwargs["is_slippery"] is False
+    silent = {k: frozenlake_model[k] for k in hub.COURSE_MODEL_KEYS}  # no map, no slipperiness
+    with pytest.raises(hub.HubLoadError, match="is_slippery=False"):
+        hub.make_env_from_model(silent)
+    env = hub.make_env_from_model(silent, is_slippery=False)  # the caller decides; map from the 16 states
+    assert env.spec.kwargs["is_slippery"] is False and env.spec.kwargs["map_name"] == "4x4"
+    custom = silent | {"desc": ["SFFF", "FHFH", "FFFH", "HFFG"], "is_slippery": False}
+    assert hub.course_env_name("FrozenLake-v1", **hub.env_kwargs_of(hub.make_env_from_model(custom))) == \
+        "FrozenLake-v1-4x4-no_slippery"
+
+
+# ---- round trips ------------------------------------------------------------------------------------------
+def test_push_and_load_frozenlake(double, frozenlake_model, isolated_hf):
+    env = defaults.FROZENLAKE.make_env()
+    result = hub.push_to_hub(f"{USER}/q-FrozenLake-v1-4x4-noSlippery", frozenlake_model, env, video_fps=1,
+                             endpoint=double.url, token=double.WRITE_TOKEN)
+    repo = f"{USER}/q-FrozenLake-v1-4x4-noSlippery"
+    assert result.pushed and result.url == f"{double.url}/{repo}"
+    files = double.files(repo)
+    assert set(files) == {"q-learning.pkl", "results.json", "README.md", "replay.mp4"}
+    assert double.commit_count(repo) == 2  # the empty initial commit + exactly one upload
+    assert not _hub_cache_files(isolated_hf), "push wrote into the Hub cache"
+
+    metadata, text = _card(files)
+    assert metadata["tags"] == ["FrozenLake-v1-4x4-no_slippery", "q-learning", "reinforcement-learning",
+                                "custom-implementation"]
+    first = metadata["model-index"][0]["results"][0]
+    assert first["dataset"]["name"] == first["dataset"]["type"] == "FrozenLake-v1-4x4-no_slippery"
+    assert first["metrics"][0]["type"] == "mean_reward"
+    assert first["metrics"][0]["value"] == "1.00 +/- 0.00"
+    assert metadata["model-index"][0]["name"] == "q-FrozenLake-v1-4x4-noSlippery"
+    assert "FrozenLake-v1-4x4-no_slippery: 1.00 +/- 0.00 -> result 1.00" in text
+
+    results = json.loads(files["results.json"])
+    assert results["env_id"] == "FrozenLake-v1" and results["n_eval_episodes"] == 100
+    assert results["mean_reward"] == 1.0 and results["std_reward"] == 0.0 and results["result"] == 1.0
+    assert results["evaluation"] == {"policy": "greedy", "max_steps": 99, "seeds": None, "seeding": "none"}
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", results["eval_datetime"])
+
+    loaded = hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
+    np.testing.assert_array_equal(loaded["qtable"], frozenlake_model["qtable"])
+    assert loaded["is_slippery"] is False and loaded["slippery"] is False
+    assert hub.evaluate_model(loaded) == (1.0, 0.0)
+    # The local export is the uploaded folder, file for file.
+    assert {p.name: p.read_bytes() for p in result.folder.iterdir()} == files
+
+
+def test_push_taxi_course_positional_call(double, taxi_model):
+    env = defaults.TAXI.make_env()
+    repo = f"{USER}/q-Taxi-v3"
+    hub.push_to_hub(repo, taxi_model, env, 1, endpoint=double.url, token=double.WRITE_TOKEN)
+    files = double.files(repo)
+    results = json.loads(files["results.json"])
+    assert results["evaluation"]["seeds"] == defaults.TAXI_EVAL_SEEDS
+    mean, std = qlearning.evaluate_agent(env, 99, 100, taxi_model["qtable"], defaults.TAXI_EVAL_SEEDS)
+    assert (results["mean_reward"], results["std_reward"]) == (mean, std)
+    metadata, text = _card(files)
+    assert metadata["tags"][0] == "Taxi-v3"
+    assert metadata["model-index"][0]["results"][0]["metrics"][0]["value"] == f"{mean:.2f} +/- {std:.2f}"
+    assert "Taxi-v3:" in text and ("PASS" in text or "FAIL" in text)
+    loaded = hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
+    assert hub.evaluate_model(loaded) == (mean, std)
+
+
+def test_card_usage_snippet_runs_as_written(double, frozenlake_model, monkeypatch, capsys):
+    repo = f"{USER}/q-fl-snippet"
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    text = double.files(repo)["README.md"].decode()
+    snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.setenv("HF_ENDPOINT", double.url)  # the snippet names no endpoint
+    capsys.readouterr()
+    exec(compile(snippet, "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == "1.00 +/- 0.00"
+
+
+def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
+    import torch
+
+    from helpers import reinforce
+    from helpers.envs import make_env
+
+    policy, hyperparameters = cartpole_policy
+    repo = f"{USER}/Reinforce-CartPole-v1"
+    eval_env = make_env("CartPole-v1")
+    hub.push_to_hub(repo, policy, hyperparameters, eval_env, video_fps=30, endpoint=double.url,
+                    token=double.WRITE_TOKEN, eval_seed=123)
+    files = double.files(repo)
+    assert set(files) == {"model.pt", "hyperparameters.json", "results.json", "README.md", "replay.mp4"}
+    assert json.loads(files["hyperparameters.json"]) == hyperparameters
+    metadata, text = _card(files)
+    assert metadata["tags"] == ["CartPole-v1", "reinforce", "reinforcement-learning", "custom-implementation",
+                                "deep-rl-class"]
+    results = json.loads(files["results.json"])
+    assert results["evaluation"]["policy"] == "greedy" and results["n_eval_episodes"] == 5
+    saved = torch.load(io.BytesIO(files["model.pt"]), weights_only=True)
+    assert saved["architecture"] == policy.architecture
+
+    loaded = hub.load_from_hub(repo, "model.pt", endpoint=double.url)
+    assert isinstance(loaded, reinforce.Policy) and loaded.architecture == policy.architecture
+    for key, value in policy.state_dict().items():
+        assert torch.equal(loaded.state_dict()[key], value)
+    assert results["evaluation"]["seeds"] == [123]
+    again = reinforce.evaluate_agent(make_env("CartPole-v1"), 100, 5, loaded, greedy=True, seed=123)
+    assert again == pytest.approx((results["mean_reward"], results["std_reward"]))
+    snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    assert "reinforce.evaluate_agent(env, 100, 5, policy, greedy=True, seed=123)" in snippet
+    monkeypatch.setenv("HF_ENDPOINT", double.url)
+    capsys.readouterr()
+    exec(compile(snippet, "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == f"{results['mean_reward']:.2f} +/- {results['std_reward']:.2f}"
+
+
+# ---- dry run, tokens, faults ------------------------------------------------------------------------------
+def test_dry_run_makes_no_network_call(double, frozenlake_model, tmp_path):
+    out = tmp_path / "see_my_card"
+    result = hub.push_to_hub(f"{USER}/q-dry", frozenlake_model, local_dir=out, endpoint=double.url)
+    assert not result.pushed and result.folder == out
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "q-learning.pkl", "replay.mp4", "results.json"]
+    result = hub.push_to_hub(f"{USER}/q-dry", frozenlake_model, dry_run=True, endpoint=double.url, record=False)
+    assert result.folder == Path("hub_exports/q-dry") and "README.md" in result.files
+    assert double.requests == []
+
+
+def _assert_saved_then_retry(err, double, repo):
+    folder = err.folder
+    assert folder is not None and (folder / "q-learning.pkl").exists() and (folder / "README.md").exists()
+    assert str(folder) in str(err) and "retry_push(" in str(err)
+    assert repo not in double.repos or "q-learning.pkl" not in double.files(repo)
+    url = hub.retry_push(folder, repo, endpoint=double.url, token=double.WRITE_TOKEN)
+    assert url.endswith(repo) and "q-learning.pkl" in double.files(repo)
+
+
+def test_no_token_says_how_to_log_in(double, frozenlake_model):
+    repo = f"{USER}/q-no-token"
+    with pytest.raises(hub.HubPushError) as info:
+        hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, record=False)
+    message = str(info.value)
+    assert "not logged in" in message and "WRITE" in message and "huggingface.co/settings/tokens" in message
+    assert double.requests == []
+    _assert_saved_then_retry(info.value, double, repo)
+
+
+@pytest.mark.parametrize("token, status, words", [
+    ("hf_not_a_real_token", 401, ["401", "WRITE", "settings/tokens"]),
+    (HubDouble.READ_TOKEN, 403, ["403", "'read' token", "WRITE", "settings/tokens"]),
+])
+def test_bad_token_gives_clear_error_and_keeps_model(double, frozenlake_model, token, status, words):
+    repo = f"{USER}/q-bad-token"
+    with pytest.raises(hub.HubPushError) as info:
+        hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=token, record=False)
+    assert info.value.status == status and info.value.__cause__ is None  # the message, not a traceback chain
+    for word in words:
+        assert word in str(info.value)
+    _assert_saved_then_retry(info.value, double, repo)
+
+
+def test_403_when_writing_to_someone_elses_namespace(double, frozenlake_model):
+    with pytest.raises(hub.HubPushError, match="'ThomasSimonini' is your username"):
+        hub.push_to_hub("ThomasSimonini/q-mine", frozenlake_model, endpoint=double.url,
+                        token=double.WRITE_TOKEN, record=False)
+
+
+def test_server_error_during_upload(double, frozenlake_model, monkeypatch):
+    import huggingface_hub.utils._http as http
+
+    monkeypatch.setattr(http.time, "sleep", lambda seconds: None)  # the client's retries, without the waits
+    repo = f"{USER}/q-500"
+    double.fail("POST", r"/commit/", 500, times=50)
+    with pytest.raises(hub.HubPushError) as info:
+        hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert info.value.status == 500 and "not your fault" in str(info.value)
+    assert double.commit_count(repo) == 1  # created, but nothing committed
+    double.fail("POST", r"/commit/", 500, times=0)
+    double._faults.clear()
+    _assert_saved_then_retry(info.value, double, repo)
+
+
+def test_offline_push_and_load(double, frozenlake_model, monkeypatch):
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    repo = f"{USER}/q-offline"
+    with pytest.raises(hub.HubPushError, match="HF_HUB_OFFLINE") as info:
+        hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    with pytest.raises(hub.HubLoadError, match="not in the local Hub cache"):
+        hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
+    assert double.requests == []
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    _assert_saved_then_retry(info.value, double, repo)
+
+
+def test_library_offline_error_is_translated(double, frozenlake_model, monkeypatch):
+    # If the flag flips after our own check, the library's OfflineModeIsEnabled still becomes a HubPushError.
+    monkeypatch.setattr(hub, "_offline", lambda: False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(hub.HubPushError, match="Offline mode is on"):
+        hub.push_to_hub(f"{USER}/q-offline2", frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN,
+                        record=False)
+
+
+def test_kaggle_secret_becomes_the_token(double, frozenlake_model, monkeypatch):
+    secrets = types.ModuleType("kaggle_secrets")
+
+    class UserSecretsClient:
+        def get_secret(self, name):
+            assert name == "HF_TOKEN"
+            return HubDouble.WRITE_TOKEN
+
+    secrets.UserSecretsClient = UserSecretsClient
+    monkeypatch.setitem(sys.modules, "kaggle_secrets", secrets)
+    monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    result = hub.push_to_hub(f"{USER}/q-kaggle", frozenlake_model, endpoint=double.url, record=False)
+    assert result.pushed and os.environ["HF_TOKEN"] == HubDouble.WRITE_TOKEN
+
+
+def test_no_token_hint_on_kaggle_names_secrets(monkeypatch):
+    from helpers import platform
+
+    monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    monkeypatch.delitem(sys.modules, "kaggle_secrets", raising=False)
+    assert platform.platform_name() == "kaggle" and not platform.load_kaggle_token()
+    assert "Add-ons > Secrets" in platform.login_hint()
+
+
+def test_virtual_display_only_when_needed(monkeypatch):
+    from helpers import platform
+
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert platform.start_virtual_display() is None  # a display exists: nothing to start
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.setattr(platform.shutil, "which", lambda name: None)
+    if sys.platform == "linux":
+        with pytest.raises(RuntimeError, match="apt-get install -y xvfb"):
+            platform.start_virtual_display()
+
+
+@pytest.mark.parametrize("bad", ["q-Taxi-v3", "a/b/c", "", "user/", "/name", "my user/q", "user/q taxi",
+                                 "user/../x", None, "https://huggingface.co/user/q"])
+def test_wrong_repo_ids_rejected_before_network(double, frozenlake_model, bad):
+    with pytest.raises(hub.InvalidRepoIdError, match="username/repo-name"):
+        hub.push_to_hub(bad, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    with pytest.raises(hub.InvalidRepoIdError):
+        hub.load_from_hub(bad, "q-learning.pkl", endpoint=double.url)
+    assert double.requests == [] and not Path("hub_exports").exists()
+
+
+def test_existing_card_text_and_files_kept(double, frozenlake_model):
+    repo = f"{USER}/q-existing"
+    readme = ("---\nlicense: mit\ntags:\n- my-own-tag\n---\n\n# My FrozenLake agent\n\nWritten by hand, "
+              "keep me.\n").encode()
+    double.add_repo(repo, {"README.md": readme, "notes.txt": b"mine"})
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    files = double.files(repo)
+    assert files["notes.txt"] == b"mine"
+    metadata, text = _card(files)
+    assert "Written by hand, keep me." in text and "# My FrozenLake agent" in text
+    assert metadata["license"] == "mit"
+    assert metadata["tags"][:4] == ["FrozenLake-v1-4x4-no_slippery", "q-learning", "reinforcement-learning",
+                                    "custom-implementation"] and "my-own-tag" in metadata["tags"]
+    assert metadata["model-index"][0]["results"][0]["metrics"][0]["value"] == "1.00 +/- 0.00"
+
+
+def test_repush_refreshes_the_kit_results_section(double, frozenlake_model):
+    repo = f"{USER}/q-repush"
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    files = dict(double.files(repo))
+    edited = files["README.md"].replace(b"## Usage", b"My notes stay.\n\n## Usage")
+    double.add_repo(repo, {"README.md": edited})
+    worse = dict(frozenlake_model, qtable=np.zeros_like(frozenlake_model["qtable"]))
+    hub.push_to_hub(repo, worse, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    metadata, text = _card(double.files(repo))
+    assert "My notes stay." in text and text.count("<!-- kit:results -->") == 1
+    assert "0.00 +/- 0.00" in text and "1.00 +/- 0.00" not in text
+    assert metadata["model-index"][0]["results"][0]["metrics"][0]["value"] == "0.00 +/- 0.00"
+
+
+# ---- loading safely -------------------------------------------------------------------------------------
+class _Payload:
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+def _malicious_pickle(name: str, marker: Path) -> bytes:
+    import builtins
+    import subprocess
+
+    course = {"env_id": "Taxi-v3", "max_steps": 99, "qtable": np.zeros((2, 2))}
+    payloads = {  # (object, protocol); the first hides inside an otherwise normal course dict
+        "os.system": (dict(course, x=_Payload(os.system, f"touch {marker}")), 4),
+        "builtins.open": (_Payload(builtins.open, str(marker), "w"), 4),
+        "builtins.exec": (_Payload(builtins.exec, f"open({str(marker)!r}, 'w')"), 2),
+        "subprocess.Popen": (_Payload(subprocess.Popen, ["touch", str(marker)]), 5),
+        "builtins.eval": (_Payload(builtins.eval, f"open({str(marker)!r}, 'w')"), 0),
+    }
+    obj, protocol = payloads[name]
+    return pickle.dumps(obj, protocol=protocol)
+
+
+@pytest.mark.parametrize("name", ["os.system", "builtins.open", "builtins.exec", "subprocess.Popen",
+                                  "builtins.eval"])
+def test_malicious_pickle_refused_and_runs_nothing(double, tmp_path, name):
+    marker = tmp_path / "pwned"
+    payload = _malicious_pickle(name, marker)
+    repo = f"{USER}/q-evil"
+    double.add_repo(repo, {"q-learning.pkl": payload})
+    with pytest.raises(RefusedPickleError) as info:
+        hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
+    # The refused name as the file spells it (protocols <= 2 use Python 2 module names).
+    expected = {"os.system": f"{os.system.__module__}.system", "builtins.open": "io.open",
+                "builtins.exec": "__builtin__.exec", "builtins.eval": "__builtin__.eval"}.get(name, name)
+    assert info.value.name == expected and expected in str(info.value) and "nothing from it was run" in str(info.value)
+    assert not marker.exists()
+
+
+def test_whole_module_torch_file_refused(double, tmp_path):
+    import torch
+
+    marker = tmp_path / "pwned"
+    buffer = io.BytesIO()
+    torch.save({"model": _Payload(os.system, f"touch {marker}")}, buffer)
+    double.add_repo(f"{USER}/evil-pt", {"model.pt": buffer.getvalue()})
+    with pytest.raises(hub.HubLoadError, match="not a weights-only file"):
+        hub.load_from_hub(f"{USER}/evil-pt", "model.pt", endpoint=double.url)
+    assert not marker.exists()
+
+
+def _numpy1_pickle(obj, protocol: int) -> bytes:
+    """Pickle ``obj`` as NumPy 1.x did: module paths ``numpy.core...`` instead of ``numpy._core...``.
+
+    ``pickle``'s pure-Python pickler looks module names up with ``whichmodule``; renaming there gives a
+    valid, correctly framed stream (``numpy.core`` still resolves on NumPy 2, so pickle's check passes).
+    """
+    import warnings
+
+    real = pickle.whichmodule
+
+    def numpy1_name(func, name):
+        return real(func, name).replace("numpy._core", "numpy.core")
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # NumPy 2 warns when numpy.core is imported
+        pickle.whichmodule = numpy1_name
+        try:
+            pickle._Pickler(buffer, protocol=protocol).dump(obj)
+        finally:
+            pickle.whichmodule = real
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("protocol", [4, 5])
+def test_old_course_models_load_unchanged(double, protocol):
+    # A model as the course pushed it (its dict, its 'slippery' key), pickled by NumPy 1.x.
+    qtable = np.random.default_rng(0).random((16, 4))
+    qtable[:, 0] += 1  # a clear best action everywhere
+    course = {"env_id": "FrozenLake-v1", "max_steps": 99, "n_training_episodes": 10000, "n_eval_episodes": 100,
+              "eval_seed": [], "learning_rate": 0.7, "gamma": 0.95, "max_epsilon": 1.0, "min_epsilon": 0.05,
+              "decay_rate": 0.0005, "qtable": qtable, "map_name": "4x4", "slippery": False,
+              "a_numpy_float": np.float64(0.7)}
+    data = _numpy1_pickle(course, protocol)
+    assert b"numpy.core." in data and b"numpy._core" not in data
+    double.add_repo("ThomasSimonini/q-FrozenLake-v1-no-slippery", {"q-learning.pkl": data})
+    loaded = hub.load_from_hub("ThomasSimonini/q-FrozenLake-v1-no-slippery", "q-learning.pkl", endpoint=double.url)
+    np.testing.assert_array_equal(loaded["qtable"], qtable)
+    assert loaded["a_numpy_float"] == 0.7 and loaded["slippery"] is False
+    env = hub.make_env_from_model(loaded)
+    assert env.spec.kwargs["is_slippery"] is False
+    assert hub.evaluate_model(loaded, env) == (0.0, 0.0)  # always "left": never reaches the goal
+    assert safe_loads(data)["max_steps"] == 99
+
+
+def test_load_errors_are_clear(double, frozenlake_model):
+    with pytest.raises(hub.HubLoadError, match="no model repo"):
+        hub.load_from_hub(f"{USER}/does-not-exist", "q-learning.pkl", endpoint=double.url)
+    hub.push_to_hub(f"{USER}/q-there", frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    with pytest.raises(hub.HubLoadError, match="has no file 'q_learning.pkl'"):
+        hub.load_from_hub(f"{USER}/q-there", "q_learning.pkl", endpoint=double.url)
+    with pytest.raises(hub.HubLoadError, match="Don't know how to load"):
+        hub.load_model_file(Path("results.txt"))
+
+
+def test_list_models_by_tag(double, frozenlake_model):
+    hub.push_to_hub(f"{USER}/q-listed", frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    api = huggingface_hub.HfApi(endpoint=double.url)
+    found = [m.id for m in api.list_models(filter=["q-learning", "FrozenLake-v1-4x4-no_slippery"], limit=10)]
+    assert found == [f"{USER}/q-listed"]
+
+
+def test_prepare_offline_hub_cache(tmp_path, monkeypatch):
+    start = time.perf_counter()
+    cache = tmp_path / "cache" / "hub"
+    env = prepare_offline_hub_cache(cache, n_taxi_episodes=3000)
+    assert env["HF_HUB_OFFLINE"] == "1" and env["HF_HUB_CACHE"] == str(cache)
+    for repo in ("ThomasSimonini/q-Taxi-v3", "ThomasSimonini/q-FrozenLake-v1-no-slippery"):
+        folder = cache / f"models--{repo.replace('/', '--')}"
+        commit = (folder / "refs" / "main").read_text().strip()
+        assert re.fullmatch(r"[0-9a-f]{40}", commit)
+        assert (folder / "snapshots" / commit / "q-learning.pkl").exists()
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    model = hub.load_from_hub("ThomasSimonini/q-FrozenLake-v1-no-slippery", "q-learning.pkl", cache_dir=cache)
+    assert hub.evaluate_model(model) == (1.0, 0.0)
+    taxi = hub.load_from_hub("ThomasSimonini/q-Taxi-v3", "q-learning.pkl", cache_dir=cache)
+    assert taxi["eval_seed"] == defaults.TAXI_EVAL_SEEDS
+    again = time.perf_counter()
+    prepare_offline_hub_cache(cache)  # already there: nothing to do
+    assert time.perf_counter() - again < 1.0, time.perf_counter() - start
