@@ -27,12 +27,12 @@ def greedy_policy(Qtable: np.ndarray, state: int, rng: np.random.Generator | Non
     Random tie-breaking matters: with ``np.argmax`` alone an untrained table (all zeros) always picks
     action 0, and on FrozenLake 8x8 the agent may never find the goal.
     """
-    q = Qtable[state]
-    best = q.max()
-    ties = np.flatnonzero(q == best)
+    q = Qtable[state].tolist()  # a plain list: for a handful of values much faster than NumPy calls
+    best = max(q)
+    ties = [action for action, value in enumerate(q) if value == best]
     if len(ties) == 1:
-        return int(ties[0])
-    return int((rng or _default_rng).choice(ties))
+        return ties[0]
+    return ties[int((rng or _default_rng).random() * len(ties))]
 
 
 def epsilon_greedy_policy(Qtable: np.ndarray, state: int, epsilon: float,
