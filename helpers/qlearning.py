@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["np", "tqdm", "initialize_q_table", "greedy_policy", "epsilon_greedy_policy", "epsilon_at",
-           "train", "evaluate_agent", "train_and_evaluate"]
+__all__ = ["np", "tqdm", "DEFAULT_RNG", "initialize_q_table", "greedy_policy", "epsilon_greedy_policy",
+           "epsilon_at", "train", "evaluate_agent", "train_and_evaluate"]
 
 # Used when the caller passes no generator; pass your own ``rng`` for reproducible runs.
-_default_rng = np.random.default_rng()
+DEFAULT_RNG = np.random.default_rng()
 
 
 def initialize_q_table(state_space: int, action_space: int) -> np.ndarray:
@@ -32,13 +32,13 @@ def greedy_policy(Qtable: np.ndarray, state: int, rng: np.random.Generator | Non
     ties = [action for action, value in enumerate(q) if value == best]
     if len(ties) == 1:
         return ties[0]
-    return ties[int((rng or _default_rng).random() * len(ties))]
+    return ties[int((rng or DEFAULT_RNG).random() * len(ties))]
 
 
 def epsilon_greedy_policy(Qtable: np.ndarray, state: int, epsilon: float,
                           rng: np.random.Generator | None = None) -> int:
     """With probability ``epsilon`` a random action (explore), otherwise the greedy one (exploit)."""
-    rng = rng or _default_rng
+    rng = rng or DEFAULT_RNG
     if rng.random() > epsilon:
         action = greedy_policy(Qtable, state, rng)
     else:
