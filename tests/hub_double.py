@@ -9,9 +9,9 @@ make, on 127.0.0.1 with a free port, keeping repos in memory. Checked against hu
         hub.fail("POST", "/commit/", 500)         # the next commit gets a 500
         hub.files("learner/q-Taxi-v3")            # {path: bytes} at main
 
-For the notebook tests, ``prepare_offline_hub_cache(cache_dir)`` trains small course models with the kit,
-pushes them to a double under the repo ids the notebook uses, and downloads them with the real
-``hf_hub_download`` into ``cache_dir``, so that ``HF_HUB_OFFLINE=1`` + ``HF_HUB_CACHE=cache_dir`` serve them.
+For the notebook tests, ``prepare_offline_hub_cache(hf_home)`` trains course models with the kit, pushes
+them to a double under the repo ids notebook 03 uses, and downloads them with the real ``hf_hub_download``
+into ``hf_home/hub``, so that ``HF_HOME=hf_home`` + ``HF_HUB_OFFLINE=1`` serve them to the notebook.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -382,34 +383,50 @@ OFFLINE_NOTEBOOK_REPOS = {
 }
 
 
-def offline_hub_env(cache_dir) -> dict[str, str]:
+def offline_hub_env(hf_home) -> dict[str, str]:
     """The environment variables a kernel needs to read ``prepare_offline_hub_cache``'s cache offline."""
-    cache_dir = Path(cache_dir)
-    return {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache_dir), "HF_HUB_DISABLE_TELEMETRY": "1",
-            "HF_HOME": str(cache_dir.parent / "hf_home")}
+    hf_home = Path(hf_home)
+    return {"HF_HOME": str(hf_home), "HF_HUB_CACHE": str(hf_home / "hub"), "HF_HUB_OFFLINE": "1",
+            "HF_HUB_DISABLE_TELEMETRY": "1"}
 
 
-def prepare_offline_hub_cache(cache_dir, n_taxi_episodes: int = 25_000) -> dict[str, str]:
-    """Fill ``cache_dir`` (an HF_HUB_CACHE folder) with kit-trained stand-ins for the notebook's repos.
+def prepare_offline_hub_cache(hf_home, n_taxi_episodes: int = 25_000) -> dict[str, str]:
+    """Fill the Hub cache of ``hf_home`` (an HF_HOME folder; the cache is ``hf_home/hub``) with kit-trained
+    stand-ins for the repos notebooks/03_load_from_hub.ipynb loads.
 
     Each model is trained with ``helpers.qlearning``, pushed with ``helpers.hub.push_to_hub`` to a
-    loopback ``HubDouble``, and downloaded into ``cache_dir`` with the real ``hf_hub_download``, so the
-    cache has exactly the layout the library writes (refs/main, snapshots/<commit>/...). Does nothing for
-    a repo already cached. Returns the environment variables to set before a kernel starts
-    (``offline_hub_env(cache_dir)``). Takes a few seconds (Taxi training).
+    loopback ``HubDouble`` under the notebook's repo id, and downloaded with the real ``hf_hub_download``,
+    so the cache has exactly the layout the library writes (``models--user--repo/refs/main``,
+    ``snapshots/<commit>/...``). A repo already cached is left alone. Takes about 5-10 s (Taxi training).
+
+    Returns the environment variables to set before the notebook's kernel starts
+    (``HF_HOME``, ``HF_HUB_CACHE``, ``HF_HUB_OFFLINE=1``; see ``offline_hub_env``).
     """
-    from huggingface_hub import hf_hub_download
+    from huggingface_hub import constants
 
-    from helpers import defaults, hub, qlearning
-
-    cache_dir = Path(cache_dir)
+    cache_dir = Path(hf_home) / "hub"
     cache_dir.mkdir(parents=True, exist_ok=True)
     missing = [repo_id for repo_id in OFFLINE_NOTEBOOK_REPOS
                if not list(cache_dir.glob(f"models--{repo_id.replace('/', '--')}/snapshots/*/q-learning.pkl"))]
     if not missing:
-        return offline_hub_env(cache_dir)
+        return offline_hub_env(hf_home)
     users = sorted({repo_id.split("/")[0] for repo_id in missing})
-    with HubDouble(user=users[0], extra_users=tuple(users[1:])) as double:
+    # The double is local: preparing works even when this process itself runs with HF_HUB_OFFLINE=1.
+    saved_offline, constants.HF_HUB_OFFLINE = constants.HF_HUB_OFFLINE, False
+    try:
+        _push_and_cache(missing, users, cache_dir, n_taxi_episodes)
+    finally:
+        constants.HF_HUB_OFFLINE = saved_offline
+    return offline_hub_env(hf_home)
+
+
+def _push_and_cache(missing, users, cache_dir, n_taxi_episodes):
+    from huggingface_hub import hf_hub_download
+
+    from helpers import defaults, hub, qlearning
+
+    with HubDouble(user=users[0], extra_users=tuple(users[1:])) as double, \
+            tempfile.TemporaryDirectory(prefix="hub-exports-") as exports:
         for repo_id in missing:
             config = getattr(defaults, OFFLINE_NOTEBOOK_REPOS[repo_id])
             if config.env_id.startswith("Taxi"):
@@ -421,7 +438,6 @@ def prepare_offline_hub_cache(cache_dir, n_taxi_episodes: int = 25_000) -> dict[
             token = HubDouble.WRITE_TOKEN if repo_id.split("/")[0] == users[0] else \
                 f"hf_double_{repo_id.split('/')[0]}_write"
             hub.push_to_hub(repo_id, model, env, endpoint=double.url, token=token, record=False,
-                            export_root=cache_dir.parent / "hub_exports")
+                            export_root=exports)
             for filename in ("q-learning.pkl", "results.json", "README.md"):
                 hf_hub_download(repo_id, filename, cache_dir=cache_dir, endpoint=double.url, token=False)
-    return offline_hub_env(cache_dir)

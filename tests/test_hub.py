@@ -385,7 +385,9 @@ def test_repush_refreshes_the_kit_results_section(double, frozenlake_model):
     files = dict(double.files(repo))
     edited = files["README.md"].replace(b"## Usage", b"My notes stay.\n\n## Usage")
     double.add_repo(repo, {"README.md": edited})
-    worse = dict(frozenlake_model, qtable=np.zeros_like(frozenlake_model["qtable"]))
+    always_left = np.zeros_like(frozenlake_model["qtable"])
+    always_left[:, 0] = 1.0  # never reaches the goal: scores 0.00 +/- 0.00
+    worse = dict(frozenlake_model, qtable=always_left)
     hub.push_to_hub(repo, worse, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
     metadata, text = _card(double.files(repo))
     assert "My notes stay." in text and text.count("<!-- kit:results -->") == 1
@@ -510,9 +512,11 @@ def test_list_models_by_tag(double, frozenlake_model):
 
 def test_prepare_offline_hub_cache(tmp_path, monkeypatch):
     start = time.perf_counter()
-    cache = tmp_path / "cache" / "hub"
-    env = prepare_offline_hub_cache(cache, n_taxi_episodes=3000)
-    assert env["HF_HUB_OFFLINE"] == "1" and env["HF_HUB_CACHE"] == str(cache)
+    hf_home = tmp_path / "hf_home"
+    cache = hf_home / "hub"
+    env = prepare_offline_hub_cache(hf_home, n_taxi_episodes=3000)
+    assert env == {"HF_HOME": str(hf_home), "HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1",
+                   "HF_HUB_DISABLE_TELEMETRY": "1"}
     for repo in ("ThomasSimonini/q-Taxi-v3", "ThomasSimonini/q-FrozenLake-v1-no-slippery"):
         folder = cache / f"models--{repo.replace('/', '--')}"
         commit = (folder / "refs" / "main").read_text().strip()
@@ -524,5 +528,5 @@ def test_prepare_offline_hub_cache(tmp_path, monkeypatch):
     taxi = hub.load_from_hub("ThomasSimonini/q-Taxi-v3", "q-learning.pkl", cache_dir=cache)
     assert taxi["eval_seed"] == defaults.TAXI_EVAL_SEEDS
     again = time.perf_counter()
-    prepare_offline_hub_cache(cache)  # already there: nothing to do
+    prepare_offline_hub_cache(hf_home)  # already there: nothing to do
     assert time.perf_counter() - again < 1.0, time.perf_counter() - start
