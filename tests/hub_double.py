@@ -329,7 +329,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(400, f"The loopback Hub double accepts regular files only, got {key!r}")
         with self.hub._lock:
             sha = self.hub._commit(repo, changes, message, deleted)
-        self._send(200, {"success": True, "commitOid": sha, "commitUrl": f"{self.hub.url}/{repo.repo_id}/commit/{sha}",
+        # huggingface_hub 0.x parses this URL against its default endpoint (not the one it was given), so
+        # it gets the huggingface.co form; 1.x and later parse it against the endpoint, i.e. this server.
+        ua = self.headers.get("User-Agent", "")
+        host = "https://huggingface.co" if re.search(r"\bhf_hub/0\.", ua) else self.hub.url
+        self._send(200, {"success": True, "commitOid": sha, "commitUrl": f"{host}/{repo.repo_id}/commit/{sha}",
                          "pullRequestUrl": None})
 
     def _repo_info(self, match, query):

@@ -42,7 +42,10 @@ def isolated_hf(tmp_path, monkeypatch):
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.chdir(tmp_path)
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    return cache
+    yield cache
+    reset = getattr(huggingface_hub.utils, "reset_sessions", None)
+    if reset is not None:  # 0.x: drop sessions created while a test had flipped the offline flag
+        reset()
 
 
 @pytest.fixture
@@ -296,22 +299,29 @@ def test_server_error_during_upload(double, frozenlake_model, monkeypatch):
     _assert_saved_then_retry(info.value, double, repo)
 
 
+def _set_offline(monkeypatch, value: bool) -> None:
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", value)
+    reset = getattr(huggingface_hub.utils, "reset_sessions", None)
+    if reset is not None:  # 0.x reads the flag when it creates its (cached) HTTP session
+        reset()
+
+
 def test_offline_push_and_load(double, frozenlake_model, monkeypatch):
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    _set_offline(monkeypatch, True)
     repo = f"{USER}/q-offline"
     with pytest.raises(hub.HubPushError, match="HF_HUB_OFFLINE") as info:
         hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
     with pytest.raises(hub.HubLoadError, match="not in the local Hub cache"):
         hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
     assert double.requests == []
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    _set_offline(monkeypatch, False)
     _assert_saved_then_retry(info.value, double, repo)
 
 
 def test_library_offline_error_is_translated(double, frozenlake_model, monkeypatch):
     # If the flag flips after our own check, the library's OfflineModeIsEnabled still becomes a HubPushError.
     monkeypatch.setattr(hub, "_offline", lambda: False)
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    _set_offline(monkeypatch, True)
     with pytest.raises(hub.HubPushError, match="Offline mode is on"):
         hub.push_to_hub(f"{USER}/q-offline2", frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN,
                         record=False)
@@ -522,7 +532,7 @@ def test_prepare_offline_hub_cache(tmp_path, monkeypatch):
         commit = (folder / "refs" / "main").read_text().strip()
         assert re.fullmatch(r"[0-9a-f]{40}", commit)
         assert (folder / "snapshots" / commit / "q-learning.pkl").exists()
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    _set_offline(monkeypatch, True)
     model = hub.load_from_hub("ThomasSimonini/q-FrozenLake-v1-no-slippery", "q-learning.pkl", cache_dir=cache)
     assert hub.evaluate_model(model) == (1.0, 0.0)
     taxi = hub.load_from_hub("ThomasSimonini/q-Taxi-v3", "q-learning.pkl", cache_dir=cache)
