@@ -16,7 +16,9 @@ into ``hf_home/hub``, so that ``HF_HOME=hf_home`` + ``HF_HUB_OFFLINE=1`` serve t
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import io
 import json
 import re
 import tempfile
@@ -442,7 +444,8 @@ def _push_and_cache(missing, users, cache_dir, n_taxi_episodes):
             model = hub.qlearning_model(config, qtable)
             token = HubDouble.WRITE_TOKEN if repo_id.split("/")[0] == users[0] else \
                 f"hf_double_{repo_id.split('/')[0]}_write"
-            hub.push_to_hub(repo_id, model, env, endpoint=double.url, token=token, record=False,
-                            export_root=exports)
+            with contextlib.redirect_stdout(io.StringIO()):  # keep pytest's start-up output clean
+                hub.push_to_hub(repo_id, model, env, endpoint=double.url, token=token, record=False,
+                                export_root=exports)
             for filename in ("q-learning.pkl", "results.json", "README.md"):
                 hf_hub_download(repo_id, filename, cache_dir=cache_dir, endpoint=double.url, token=False)

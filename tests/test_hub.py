@@ -341,6 +341,18 @@ def test_offline_push_and_load(double, frozenlake_model, monkeypatch):
     _assert_saved_then_retry(info.value, double, repo)
 
 
+def test_unreachable_hub(frozenlake_model):
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(hub.HubPushError, match="Could not reach the Hub") as info:
+        hub.push_to_hub(f"{USER}/q-unreachable", frozenlake_model, endpoint=f"http://127.0.0.1:{port}",
+                        token=HubDouble.WRITE_TOKEN, record=False)
+    assert (info.value.folder / "q-learning.pkl").exists()
+
+
 def test_library_offline_error_is_translated(double, frozenlake_model, monkeypatch):
     # If the flag flips after our own check, the library's OfflineModeIsEnabled still becomes a HubPushError.
     monkeypatch.setattr(hub, "_offline", lambda: False)
