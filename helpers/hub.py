@@ -392,7 +392,8 @@ def push_to_hub(repo_id: str, model, env=None, eval_env=None, video_fps: int | N
         ``qlearning_model``); ``env`` the env it is evaluated on (built from the dict when omitted).
       * ``push_to_hub(repo_id, policy, hyperparameters, eval_env, video_fps=30)``: a REINFORCE policy,
         the course's hyperparameter dict (``env_id``, ``max_t``, ``n_evaluation_episodes``...) and the
-        evaluation env. ``greedy``/``eval_seed`` choose the evaluation protocol (kit default: greedy).
+        evaluation env. ``greedy``/``eval_seed`` choose the evaluation protocol (default: that of
+        ``helpers.reinforce.evaluate_agent``, greedy).
 
     The files go to ``export_root/<repo name>/`` before any network step. ``dry_run=True`` or
     ``local_dir=FOLDER`` writes the folder (to ``local_dir`` if given) and uploads nothing: a way to see
