@@ -40,7 +40,8 @@ def register_kit_envs() -> None:
         # Gymnasium warns that v3 is "out of date" on every make; here that is by design.
         warnings.filterwarnings("ignore", message=".*Taxi-v3 is out of date")
     if PIXELCOPTER_ID not in registry:
-        gym.register(id=PIXELCOPTER_ID, entry_point="helpers.pixelcopter:PixelcopterEnv")
+        gym.register(id=PIXELCOPTER_ID, entry_point="helpers.pixelcopter:PixelcopterEnv",
+                     vector_entry_point="helpers.pixelcopter:PixelcopterVecEnv")
 
 
 _taxi_is_alias = False
