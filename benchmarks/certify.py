@@ -40,6 +40,18 @@ def qlearning_benchmark(env_name: str, config, pass_mark: float) -> Benchmark:
     return Benchmark(env_name, run, pass_mark, config)
 
 
+def reinforce_benchmark(env_name: str, config, pass_mark: float) -> Benchmark:
+    def run(seed: int) -> tuple[float, float]:
+        import torch
+
+        from helpers import reinforce
+
+        torch.set_num_threads(1)  # tiny networks: one thread is fastest and keeps runs reproducible
+        _, mean, std, _ = reinforce.train_and_evaluate(config, seed=seed, progress=False)
+        return mean, std
+    return Benchmark(env_name, run, pass_mark, config)
+
+
 BENCHMARKS: dict[str, Benchmark] = {
     "frozenlake": qlearning_benchmark("FrozenLake-v1-4x4-no_slippery", defaults.FROZENLAKE, 1.0),
     "frozenlake-8x8": qlearning_benchmark("FrozenLake-v1-8x8-no_slippery", defaults.FROZENLAKE_8X8, 1.0),
@@ -50,6 +62,12 @@ BENCHMARKS: dict[str, Benchmark] = {
     "taxi-course": qlearning_benchmark("Taxi-v3", defaults.TAXI.replace(min_epsilon=0.05), PASS_MARKS["Taxi-v3"]),
     "frozenlake-slippery-course": qlearning_benchmark(
         "FrozenLake-v1-4x4", defaults.FROZENLAKE.replace(env_kwargs=dict(map_name="4x4", is_slippery=True)), 0.24),
+    "cartpole": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE, PASS_MARKS["CartPole-v1"]),
+    "cartpole-course": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE_COURSE, PASS_MARKS["CartPole-v1"]),
+    "pixelcopter": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER, PASS_MARKS["Pixelcopter-PLE-v0"]),
+    # Hours per seed on a CPU: for a seed or two at most.
+    "pixelcopter-course": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_COURSE,
+                                              PASS_MARKS["Pixelcopter-PLE-v0"]),
 }
 
 

@@ -16,6 +16,7 @@ import math
 from collections import deque
 from typing import Sequence
 
+import gymnasium as gym
 import numpy as np
 import torch
 import torch.nn as nn
@@ -23,9 +24,11 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
+# What `from helpers.reinforce import *` gives: what the exercise solutions need (the notebook's solved
+# cells start with it). The module's other functions are used as `reinforce.<name>`, so that the name
+# `reinforce` keeps meaning this module in the notebook.
 __all__ = ["np", "torch", "nn", "F", "Categorical", "deque", "tqdm", "device",
-           "Policy", "discounted_returns", "normalise_returns", "reinforce", "evaluate_agent",
-           "make_policy", "train_and_evaluate"]
+           "Policy", "discounted_returns", "normalise_returns"]
 
 # One device for the whole module. A policy this small trains as fast on a CPU as on a GPU (the cost is
 # the environment and Python, not the maths), but the code runs on either.
@@ -100,62 +103,111 @@ def normalise_returns(returns, eps=1e-8):
     return centred / (returns.std(unbiased=False) + eps)
 
 
-def _as_env_list(env):
-    return list(env) if isinstance(env, (list, tuple)) else [env]
+def _n_copies(env):
+    if isinstance(env, gym.vector.VectorEnv):
+        return env.num_envs
+    return len(env) if isinstance(env, (list, tuple)) else 1
 
 
-def _play_batch(policy, envs, max_t, dev):
-    """Play one episode in each env side by side (one forward pass per step for all of them).
+def _seed_copies(env, seed):
+    """Seed each copy's first reset (copy i gets seed + i); later resets continue their streams."""
+    if isinstance(env, gym.vector.VectorEnv):
+        env.reset(seed=seed)
+        env.action_space.seed(seed)
+        return
+    for i, e in enumerate(env if isinstance(env, (list, tuple)) else [env]):
+        e.reset(seed=seed + i)
+        e.action_space.seed(seed + i)
 
-    Returns, per env: the states, the actions and the rewards of its episode.
+
+def _play_episodes(policy, env, n_episodes, max_t, dev):
+    """Play ``n_episodes`` fresh episodes with the current policy, spread over the copies of ``env``.
+
+    All copies step together (one forward pass per step for all of them). A copy whose episode ends
+    starts the next one while fewer than ``n_episodes`` have started, so no copy waits idle for long.
+    ``env`` is an Env, a list of Envs, or a VectorEnv that resets a finished copy in the same step
+    (``AutoresetMode.SAME_STEP``, as ``PixelcopterVecEnv``). Each episode stops after ``max_t`` steps.
+    Returns, per episode in the order they started: its states, actions and rewards (arrays).
     """
-    n = len(envs)
-    states = [[] for _ in range(n)]
-    actions = [[] for _ in range(n)]
-    rewards = [[] for _ in range(n)]
-    obs = [np.asarray(e.reset()[0], dtype=np.float32) for e in envs]
-    active = list(range(n))
-    for _ in range(max_t):
+    vector = isinstance(env, gym.vector.VectorEnv)
+    if vector and env.metadata.get("autoreset_mode") != gym.vector.AutoresetMode.SAME_STEP:
+        raise ValueError("reinforce needs a vector env that resets finished copies in the same step "
+                         "(autoreset_mode SAME_STEP), or pass a list of ordinary envs instead.")
+    envs = None if vector else (list(env) if isinstance(env, (list, tuple)) else [env])
+    n = env.num_envs if vector else len(envs)
+    if vector:
+        obs = np.asarray(env.reset()[0], dtype=np.float32)  # fresh episodes, continuing each copy's stream
+    else:
+        obs = np.stack([np.asarray(e.reset()[0], dtype=np.float32) for e in envs])
+    started = min(n, n_episodes)
+    episode = np.full(n, -1, dtype=np.int64)  # which episode each copy is playing (-1: idle)
+    episode[:started] = np.arange(started)
+    length = np.zeros(n, dtype=np.int64)
+    finished = 0
+    obs_log, act_log, rew_log, ep_log = [], [], [], []
+    while finished < n_episodes:
         with torch.no_grad():
-            batch = torch.as_tensor(np.stack([obs[i] for i in active]), device=dev)
-            sampled = Categorical(policy(batch)).sample().tolist()
-        still = []
-        for i, a in zip(active, sampled):
-            states[i].append(obs[i])
-            actions[i].append(a)
-            new_obs, r, terminated, truncated, _ = envs[i].step(a)
-            rewards[i].append(float(r))
-            obs[i] = np.asarray(new_obs, dtype=np.float32)
-            if not (terminated or truncated):
-                still.append(i)
-        active = still
-        if not active:
-            break
-    return states, actions, rewards
+            sampled = Categorical(policy(torch.as_tensor(obs, device=dev))).sample().cpu().numpy()
+        playing = episode >= 0
+        obs_log.append(obs)
+        act_log.append(sampled)
+        ep_log.append(episode.copy())
+        length += playing
+        if vector:
+            new_obs, r, terminated, truncated, _ = env.step(sampled)
+            ended = np.logical_or(terminated, truncated)
+            obs = np.asarray(new_obs, dtype=np.float32)
+            rew_log.append(np.asarray(r, dtype=np.float64))
+        else:
+            ended, r, obs = np.zeros(n, dtype=bool), np.zeros(n), obs.copy()
+            for i in np.flatnonzero(playing):
+                new_obs, r[i], terminated, truncated, _ = envs[i].step(int(sampled[i]))
+                obs[i] = new_obs
+                ended[i] = terminated or truncated
+            rew_log.append(r)
+        capped = playing & ~ended & (length >= max_t)
+        for i in np.flatnonzero(playing & (ended | capped)):
+            finished += 1
+            length[i] = 0
+            # A copy cut off by max_t is mid-episode, so it cannot start a fresh one: it waits.
+            if started < n_episodes and not capped[i]:
+                episode[i] = started
+                started += 1
+                if not vector:
+                    obs[i] = envs[i].reset()[0]
+            else:
+                episode[i] = -1
+    O, A, R, E = (np.concatenate(x) for x in (obs_log, act_log, rew_log, ep_log))
+    order = np.argsort(E, kind="stable")  # group by episode, keeping time order inside each
+    bounds = np.searchsorted(E[order], np.arange(n_episodes + 1))
+    pieces = [order[bounds[k]:bounds[k + 1]] for k in range(n_episodes)]
+    return [O[ix] for ix in pieces], [A[ix] for ix in pieces], [R[ix] for ix in pieces]
 
 
 def reinforce(policy, optimizer, env, n_training_episodes, max_t, gamma, print_every=100, *,
-              entropy_coef=0.0, entropy_final=None, lr_final=None, seed=None, progress=True):
+              batch_episodes=None, entropy_coef=0.0, entropy_final=None, lr_final=None, value_net=None,
+              value_lr=1e-3, seed=None, progress=True):
     """Train ``policy`` with REINFORCE; return the list of training-episode scores (for a curve).
 
-    ``env`` is one environment or a list of copies: each update plays one episode in every copy
-    (``len(env)`` episodes per gradient step) and stops after ``n_training_episodes`` episodes in all.
-    ``max_t`` caps each training episode. Returns are discounted with ``gamma`` and normalised over
-    the batch. ``entropy_coef`` adds an exploration bonus, annealed linearly to ``entropy_final``
-    (default: constant); ``lr_final`` likewise anneals the optimizer's learning rate. ``seed`` seeds
-    the first reset of each copy and the action sampling (seed the policy's init yourself, before
-    building it). ``print_every`` prints the average score every that many episodes (0: never).
+    ``env`` is one environment, a list of copies or a vector env (e.g. ``PixelcopterVecEnv``): the
+    copies play side by side. Each gradient step uses ``batch_episodes`` complete episodes (default: one
+    per copy), all played with the current policy; training stops after ``n_training_episodes``.
+    ``max_t`` caps each training episode. Returns are discounted with ``gamma`` and normalised over the
+    batch. ``entropy_coef`` adds an exploration bonus, annealed linearly to ``entropy_final`` (default:
+    constant); ``lr_final`` likewise anneals the optimizer's learning rate. ``value_net`` (optional, a
+    module state -> predicted return, trained alongside with ``value_lr``) turns the batch-mean baseline
+    into a per-state one. ``seed`` seeds the copies' first resets and the action sampling (seed the
+    policy's init yourself, before building it). ``print_every`` prints the average score every that
+    many episodes (0: never).
     """
-    envs = _as_env_list(env)
-    n_envs = len(envs)
+    batch = batch_episodes or _n_copies(env)
     dev = policy.obs_scale.device
     if seed is not None:
         torch.manual_seed(seed)
-        for i, e in enumerate(envs):
-            e.reset(seed=seed * 1000 + i)  # later resets continue each copy's own stream
-            e.action_space.seed(seed * 1000 + i)
+        _seed_copies(env, seed * 1000)
     lr0 = [g["lr"] for g in optimizer.param_groups]
-    n_updates = max(1, math.ceil(n_training_episodes / n_envs))
+    value_opt = torch.optim.Adam(value_net.parameters(), lr=value_lr) if value_net is not None else None
+    n_updates = max(1, math.ceil(n_training_episodes / batch))
     scores, window = [], deque(maxlen=100)
     next_print = print_every
     bar = tqdm(total=n_training_episodes, disable=not progress, desc="training", mininterval=0.5)
@@ -165,29 +217,39 @@ def reinforce(policy, optimizer, env, n_training_episodes, max_t, gamma, print_e
             for g, lr in zip(optimizer.param_groups, lr0):
                 g["lr"] = lr + (lr_final - lr) * frac
         beta = entropy_coef if entropy_final is None else entropy_coef + (entropy_final - entropy_coef) * frac
-        copies = envs[:min(n_envs, n_training_episodes - len(scores))]
-        states, actions, rewards = _play_batch(policy, copies, max_t, dev)
+        keep = min(batch, n_training_episodes - len(scores))  # the last batch may be smaller
+        states, actions, rewards = _play_episodes(policy, env, keep, max_t, dev)
 
         # Monte-Carlo returns per episode, then one normalisation over the whole batch.
-        returns = normalise_returns([g for ep in rewards for g in discounted_returns(ep, gamma)])
-        s = torch.as_tensor(np.concatenate([np.stack(ep) for ep in states]), device=dev)
-        a = torch.as_tensor([x for ep in actions for x in ep], device=dev)
+        raw = [g for ep in rewards for g in discounted_returns(ep.tolist(), gamma)]
+        s = torch.as_tensor(np.concatenate(states), device=dev)
+        a = torch.as_tensor(np.concatenate(actions), device=dev)
+        if value_net is None:
+            returns = normalise_returns(raw)
+        else:
+            # Baseline: subtract the predicted return of each state, so only better/worse-than-expected counts.
+            target = torch.as_tensor(raw, dtype=torch.float32, device=dev)
+            v = value_net(s).squeeze(-1)
+            returns = normalise_returns((target - v.detach()).cpu())
+            value_opt.zero_grad()
+            F.mse_loss(v, target).backward()
+            value_opt.step()
         # The same log-probabilities act() gave while playing, recomputed in one batched pass (much
         # faster than back-propagating through thousands of single-step graphs).
         dist = Categorical(policy(s))
         log_probs = dist.log_prob(a)
         # -sum_t log pi(a_t|s_t) * G_t, averaged over the episodes of the batch.
-        loss = -(log_probs * returns.to(dev)).sum() / len(copies)
+        loss = -(log_probs * returns.to(dev)).sum() / keep
         if beta:
-            loss = loss - beta * dist.entropy().sum() / len(copies)
+            loss = loss - beta * dist.entropy().sum() / keep
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
 
         for ep in rewards:
-            scores.append(sum(ep))
+            scores.append(float(np.sum(ep)))
             window.append(scores[-1])
-        bar.update(len(copies))
+        bar.update(keep)
         bar.set_postfix(avg100=f"{np.mean(window):.1f}", refresh=False)
         if print_every and len(scores) >= next_print:
             print(f"Episode {len(scores)}\tAverage score (last 100): {np.mean(window):.2f}")
@@ -230,6 +292,19 @@ def evaluate_agent(env, max_steps, n_eval_episodes, policy, *, greedy=True, seed
     return float(np.mean(episode_rewards)), float(np.std(episode_rewards))
 
 
+class ValueBaseline(nn.Module):
+    """A state-value estimate V(s) used only during training, as REINFORCE's per-state baseline."""
+
+    def __init__(self, s_size, h_size, obs_scale=None):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(s_size, h_size), nn.ReLU(), nn.Linear(h_size, h_size), nn.ReLU(),
+                                 nn.Linear(h_size, 1))
+        self.register_buffer("obs_scale", torch.ones(s_size) if obs_scale is None else obs_scale.detach().clone())
+
+    def forward(self, x):
+        return self.net(x / self.obs_scale)
+
+
 def make_policy(config, seed=None):
     """A fresh ``Policy`` sized for ``config``'s environment (``seed`` fixes its initial weights)."""
     env = config.make_env()
@@ -247,13 +322,15 @@ def train_and_evaluate(config, seed=None, progress=True, print_every=0):
     """
     policy = make_policy(config, seed)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
-    envs = [config.make_env() for _ in range(config.n_envs)]
-    scores = reinforce(policy, optimizer, envs if len(envs) > 1 else envs[0], config.n_training_episodes,
+    train_env = config.make_train_env()
+    value_net = None
+    if config.value_h:
+        value_net = ValueBaseline(policy.s_size, config.value_h, obs_scale=policy.obs_scale).to(device)
+    scores = reinforce(policy, optimizer, train_env, config.n_training_episodes,
                        config.train_max_t or config.max_t, config.gamma, print_every, seed=seed,
-                       entropy_coef=config.entropy_coef, entropy_final=config.entropy_final,
-                       lr_final=config.lr_final, progress=progress)
-    for e in envs:
-        e.close()
+                       batch_episodes=config.batch_episodes, entropy_coef=config.entropy_coef,
+                       entropy_final=config.entropy_final, lr_final=config.lr_final, value_net=value_net,
+                       value_lr=config.lr, progress=progress)
     eval_env = config.make_env()
     mean_reward, std_reward = evaluate_agent(eval_env, config.max_t, config.n_evaluation_episodes, policy,
                                              greedy=config.eval_greedy, seed=config.eval_seed)
