@@ -98,12 +98,14 @@ class ReinforceConfig:
     max_t: int = 1000                  # evaluation cap per episode (the course's max_t)
     gamma: float = 0.99
     lr: float = 1e-2
-    n_envs: int = 8                    # env copies played side by side = episodes per gradient step
+    n_envs: int = 8                    # env copies played side by side
+    batch_episodes: int | None = None  # episodes per gradient step (None: n_envs, one per copy)
     train_max_t: int | None = None     # cap on a training episode (None: max_t)
     entropy_coef: float = 0.0          # exploration bonus, annealed linearly to entropy_final
     entropy_final: float | None = None
     lr_final: float | None = None      # learning rate at the end of training (None: constant)
     obs_scale: tuple | None = None     # divides each observation feature (saved inside the policy)
+    value_h: int | None = None         # hidden width of a learned state-value baseline (None: batch mean)
     eval_greedy: bool = True           # evaluate with the most likely action (False: sample, as the course)
     eval_seed: int | None = 2024       # seeds the evaluation env's first reset, so evaluations repeat exactly
     quick_episodes: int | None = None  # n_training_episodes under KIT_QUICK=1 (tests only)
@@ -119,6 +121,16 @@ class ReinforceConfig:
 
         return make_env(self.env_id, **extra)
 
+    def make_train_env(self):
+        """The ``n_envs`` copies that ``reinforce`` plays side by side: Pixelcopter's NumPy vector env
+        (all copters in one array step), else a list of ordinary envs (a single env when ``n_envs == 1``)."""
+        if self.env_id == "Pixelcopter-PLE-v0":
+            from helpers.pixelcopter import PixelcopterVecEnv
+
+            return PixelcopterVecEnv(self.n_envs)
+        envs = [self.make_env() for _ in range(self.n_envs)]
+        return envs[0] if self.n_envs == 1 else envs
+
     def hyperparameters(self) -> dict:
         """The dict pushed to the Hub: the course's keys first, then the kit's additions."""
         env = self.make_env()
@@ -128,8 +140,8 @@ class ReinforceConfig:
               "max_t": self.max_t, "gamma": self.gamma, "lr": self.lr, "env_id": self.env_id,
               "state_space": int(env.observation_space.shape[0]), "action_space": int(env.action_space.n)}
         env.close()
-        for name in ["n_envs", "train_max_t", "entropy_coef", "entropy_final", "lr_final", "obs_scale",
-                     "eval_greedy", "eval_seed"]:
+        for name in ["n_envs", "batch_episodes", "train_max_t", "entropy_coef", "entropy_final", "lr_final",
+                     "obs_scale", "value_h", "eval_greedy", "eval_seed"]:
             value = getattr(self, name)
             hp[name] = list(value) if isinstance(value, tuple) else value
         return hp
@@ -146,3 +158,14 @@ CARTPOLE = ReinforceConfig("CartPole-v1", h_size=16, n_training_episodes=1000, m
 # The course's own CartPole values (one episode per update, gamma 1.0, sampled evaluation), for comparison.
 CARTPOLE_COURSE = ReinforceConfig("CartPole-v1", h_size=16, n_training_episodes=1000, max_t=1000, gamma=1.0,
                                   lr=1e-2, n_envs=1, eval_greedy=False, eval_seed=None)
+
+# Pixelcopter: a 7-64-64-2 policy on observations scaled to order 1, 512 episodes per update from 128 copters
+# simulated together, a higher learning rate than the course's (1e-4), training episodes capped at 2,000 steps
+# and greedy evaluation. See benchmarks/README-reinforce.md for what it measures.
+PIXELCOPTER = ReinforceConfig("Pixelcopter-PLE-v0", h_size=(64, 64), n_training_episodes=128_000, max_t=10_000,
+                              gamma=0.99, lr=3e-3, n_envs=128, batch_episodes=512, train_max_t=2000,
+                              obs_scale=(8.0, 0.5, 4.0, 4.0, 16.0, 8.0, 8.0), quick_episodes=2048)
+
+# The course's Pixelcopter values (7-64-128-2, lr 1e-4, one episode per update, sampled evaluation): hours of CPU.
+PIXELCOPTER_COURSE = ReinforceConfig("Pixelcopter-PLE-v0", h_size=(64, 128), n_training_episodes=50_000,
+                                     max_t=10_000, gamma=0.99, lr=1e-4, n_envs=1, eval_greedy=False, eval_seed=None)
