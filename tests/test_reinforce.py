@@ -247,3 +247,44 @@ def test_checks_raise_in_strict_mode(monkeypatch):
         reinforce_checks.check_policy(ArgmaxPolicy)
     with pytest.raises(ExerciseFailed, match="wrong way"):
         reinforce_checks.check_discounted_returns(_forward)
+
+
+# --- batches from vector envs -------------------------------------------------------------------------------
+
+def test_reinforce_on_pixelcopter_vector_env_plays_exact_batches():
+    from helpers.pixelcopter import PixelcopterVecEnv
+
+    torch.manual_seed(0)
+    policy = Policy(7, 2, (16, 16), obs_scale=[8, 0.5, 4, 4, 16, 8, 8])
+    opt = torch.optim.Adam(policy.parameters(), lr=1e-3)
+    venv = PixelcopterVecEnv(4)
+    value = reinforce.ValueBaseline(7, 16, obs_scale=policy.obs_scale)
+    scores = reinforce.reinforce(policy, opt, venv, 22, 50, 0.99, print_every=0, batch_episodes=10, seed=1,
+                                 progress=False, value_net=value)
+    assert len(scores) == 22  # 10 + 10 + the 2 left over
+    assert all(math.isfinite(s) for s in scores)
+    # A random copter crashes within ~25 steps: about -5 plus a few +1 columns; never above the 50-step cap's ~9.
+    assert max(scores) < 10 and min(scores) >= -5
+    venv2 = PixelcopterVecEnv(4)
+    torch.manual_seed(0)
+    policy2 = Policy(7, 2, (16, 16), obs_scale=[8, 0.5, 4, 4, 16, 8, 8])
+    opt2 = torch.optim.Adam(policy2.parameters(), lr=1e-3)
+    # The first batch is played before any update: same seed, same episodes, with or without a baseline.
+    assert scores[:10] == reinforce.reinforce(policy2, opt2, venv2, 10, 50, 0.99, print_every=0, batch_episodes=10,
+                                              seed=1, progress=False)
+
+
+def test_play_episodes_splits_a_batch_over_fewer_copies():
+    torch.manual_seed(0)
+    policy = Policy(4, 2, 8)
+    envs = [gym.make("CartPole-v1") for _ in range(3)]
+    for i, e in enumerate(envs):
+        e.reset(seed=i)
+    states, actions, rewards = reinforce._play_episodes(policy, envs, 7, 1000, torch.device("cpu"))
+    assert len(states) == len(actions) == len(rewards) == 7
+    for s, a, r in zip(states, actions, rewards):
+        assert s.shape == (len(a), 4) and len(r) == len(a) >= 1
+        assert np.all(r == 1.0)  # CartPole pays +1 per step
+    # max_t cuts an episode short
+    _, _, short = reinforce._play_episodes(policy, envs, 3, 5, torch.device("cpu"))
+    assert all(len(r) <= 5 for r in short)
