@@ -3,18 +3,19 @@
 These are the solutions to the notebook exercises, written once. Everything a function needs comes in
 through its arguments: no function here reads notebook globals.
 
-The training loop is plain REINFORCE with three practical changes (each explained in the notebook):
-  * several episodes per update, played side by side in copies of the environment (one forward pass for
-    all of them), so each gradient step averages over more than one noisy episode;
-  * returns normalised over the whole batch of episodes (a simple baseline), not per episode;
-  * an optional entropy bonus that keeps the policy exploring early on.
-With one environment copy and no entropy bonus it is the course's algorithm.
+The training loop is plain REINFORCE with a few practical changes (each explained in notebook 04):
+  * several complete episodes per update, played side by side in copies of the environment (one forward
+    pass for all of them; Pixelcopter's copies are one NumPy vector env), so each gradient step averages
+    over many noisy episodes instead of one;
+  * returns normalised over the whole batch (a simple baseline), not per episode;
+  * the log-probabilities recomputed in one batched pass after playing (same values, far faster);
+  * optional: an entropy bonus, a learning-rate schedule, a learned state-value baseline.
+With one environment copy and the options off it is the course's algorithm.
 """
 from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Sequence
 
 import gymnasium as gym
 import numpy as np
@@ -201,7 +202,7 @@ def reinforce(policy, optimizer, env, n_training_episodes, max_t, gamma, print_e
     many episodes (0: never).
     """
     batch = batch_episodes or _n_copies(env)
-    dev = policy.obs_scale.device
+    dev = next(policy.parameters()).device  # works for any nn.Module policy
     if seed is not None:
         torch.manual_seed(seed)
         _seed_copies(env, seed * 1000)

@@ -63,6 +63,9 @@ def check_policy(PolicyClass):
         if out is None or out is Ellipsis or not isinstance(out, tuple) or len(out) != 2:
             raise Problem(f"act returned {out!r}; return a pair (action, log_prob).")
         action, log_prob = out
+        if action is None or log_prob is None:
+            raise Problem(f"act returned {out!r}: is the TODO still unfilled? Build m = Categorical(probs), draw "
+                          "action = m.sample(), and return (action.item(), m.log_prob(action)).")
         if isinstance(action, torch.Tensor) or not isinstance(action, (int, np.integer)) or isinstance(action, bool):
             raise Problem(f"act's action is {action!r} ({type(action).__name__}); return a plain int with "
                           "action.item(), which env.step() accepts.")

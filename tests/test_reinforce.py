@@ -194,8 +194,15 @@ class TodoPolicy(Policy):
         return action
 
 
+class UnfilledPolicy(Policy):
+    def act(self, state):
+        action, log_prob = None, None  # TODO
+        return action, log_prob
+
+
 @pytest.mark.parametrize("cls, hint", [
     (ArgmaxPolicy, "always picks the most likely action"),
+    (UnfilledPolicy, "TODO still unfilled"),
     (LogitsPolicy, "not probabilities"),
     (ProbPolicy, "probability itself"),
     (TodoPolicy, "return a pair"),
