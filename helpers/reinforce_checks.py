@@ -19,6 +19,8 @@ def _as_floats(value, what):
         raise Problem(UNFILLED.format(value))
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().tolist()
+    if isinstance(value, (list, tuple)) and any(v is None for v in value):
+        raise Problem(f"{what} contain None: is the TODO still unfilled?")
     try:
         return [float(v) for v in value]
     except TypeError:

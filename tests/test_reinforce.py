@@ -228,6 +228,7 @@ def _forward(rewards, gamma):
     (lambda rewards, gamma: normalise_returns(discounted_returns(rewards, gamma)) if len(rewards) > 1
      else discounted_returns(rewards, gamma), "normalised already"),
     (lambda rewards, gamma: None, "TODO"),
+    (lambda rewards, gamma: [None] * len(rewards), "TODO"),
 ])
 def test_check_discounted_returns_rejects_with_hint(fn, hint, capsys):
     assert reinforce_checks.check_discounted_returns(fn) is discounted_returns
