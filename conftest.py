@@ -18,12 +18,17 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parent
 NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "build" / "nbtest"
 EXPECTED = ROOT / "tests" / "expected_outputs.json"
 TODO_MARK = "# TODO-EXERCISE:"
+
+# pytest expands `testpaths` right after loading this file, before any hook runs: the folder must exist
+# by then (in a fresh clone it does not), or the notebook copies built below would never be collected.
+(BUILD / "shipped").mkdir(parents=True, exist_ok=True)
 
 # Exercise name -> where its reference lives. Names that are not functions are handled in solution_source.
 EXERCISE_MODULES = ("helpers.qlearning", "helpers.reinforce")
@@ -92,6 +97,7 @@ def pytest_configure(config):
     args = [str(a) for a in config.args] or ["."]
     if all(Path(a.split("::")[0]).resolve().is_relative_to(ROOT / "tests") for a in args):
         return
+    config._kit_notebooks_built = True
     hub_cache = tempfile.mkdtemp(prefix="kit-hub-cache-")
     config._kit_hub_cache = hub_cache
     try:
@@ -108,6 +114,11 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(session, config, items):
+    # A run that built the notebook copies must also execute them: never let the notebooks drop out silently.
+    if getattr(config, "_kit_notebooks_built", False) and not any(str(BUILD) in str(i.path) for i in items):
+        names = [str(a) for a in config.args]
+        if not names or any(Path(a.split("::")[0]).resolve() in (ROOT, ROOT / "build", BUILD) for a in names):
+            raise pytest.UsageError(f"No notebook was collected from {BUILD}: the notebook tests did not run.")
     # Compared cells are compared on stdout only: stderr carries progress bars and library warnings.
     for item in items:
         parent = getattr(item, "parent", None)
