@@ -100,12 +100,9 @@ def pytest_configure(config):
     config._kit_notebooks_built = True
     hub_cache = tempfile.mkdtemp(prefix="kit-hub-cache-")
     config._kit_hub_cache = hub_cache
-    try:
-        from tests.hub_double import prepare_offline_hub_cache
-    except ImportError:  # the Hub test double is optional until notebook 03 exists
-        prepare_offline_hub_cache = None
-    if prepare_offline_hub_cache is not None and (NOTEBOOKS / "03_load_from_hub.ipynb").exists():
-        prepare_offline_hub_cache(hub_cache)
+    from tests.hub_double import prepare_offline_hub_cache
+
+    prepare_offline_hub_cache(hub_cache)  # notebook 03 loads its models from this cache, offline
     build_copies(hub_cache)
 
 
