@@ -102,7 +102,9 @@ def test_notebooks_and_benchmark_share_the_defaults():
     for bench, config_name, notebook in [("frozenlake", "FROZENLAKE", "01_frozenlake.ipynb"),
                                         ("frozenlake-8x8", "FROZENLAKE_8X8", "01_frozenlake.ipynb"),
                                         ("frozenlake-slippery", "FROZENLAKE_SLIPPERY", "01_frozenlake.ipynb"),
-                                        ("taxi", "TAXI", "02_taxi.ipynb")]:
+                                        ("taxi", "TAXI", "02_taxi.ipynb"),
+                                        ("cartpole", "CARTPOLE", "04_reinforce.ipynb"),
+                                        ("pixelcopter", "PIXELCOPTER", "04_reinforce.ipynb")]:
         assert BENCHMARKS[bench].config is getattr(defaults, config_name)
         assert re.search(rf"defaults\.{config_name}\b", sources[notebook]), f"{notebook} does not use defaults.{config_name}"
 
