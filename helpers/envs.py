@@ -64,4 +64,5 @@ def make_env(env_id: str, **kwargs) -> gym.Env:
             raise
         close = difflib.get_close_matches(env_id, list(gym.envs.registration.registry), n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(f"Unknown environment id {env_id!r}.{hint} Check the spelling and the version suffix (-v1, -v3).") from err
+        raise ValueError(f"Unknown environment id {env_id!r}.{hint} "
+                         "Check the spelling and the version suffix (-v1, -v3).") from err

@@ -42,14 +42,16 @@ def run_check(name: str, learner_fn: Callable, reference_fn: Callable, check: Ca
         except Problem as problem:
             hint = str(problem)
         except Exception as err:  # the learner's code crashed: report it briefly
-            hint = f"calling it raised {type(err).__name__}: {err}"
+            hint = f"calling it raised {type(err).__name__}: {err} (is a TODO line still unfilled?)"
     message = f"❌ {name}: {hint}"
     if strict_mode():
         raise ExerciseFailed(message)
     print(message)
-    where = f"{reference_fn.__module__.rsplit('.', 1)[-1]}.{reference_fn.__name__}"
-    print(f"   The notebook carries on with the kit's reference `{name}`. Fix your cell and re-run it and this "
-          f"check, or see a solution with show_solution({where}).")
+    advice = f"   The notebook carries on with the kit's reference `{name}`. Fix your cell and re-run it and this check"
+    if reference_fn.__name__ != "<lambda>":
+        module = reference_fn.__module__.rsplit(".", 1)[-1]
+        advice += f", or see a solution with show_solution({module}.{reference_fn.__name__})"
+    print(advice + ".")
     return reference_fn
 
 
