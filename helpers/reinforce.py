@@ -29,15 +29,16 @@ from tqdm.auto import tqdm
 # cells start with it). The module's other functions are used as `reinforce.<name>`, so that the name
 # `reinforce` keeps meaning this module in the notebook.
 __all__ = ["np", "torch", "nn", "F", "Categorical", "deque", "tqdm", "device",
-           "Policy", "discounted_returns", "normalise_returns"]
+           "PolicyNetwork", "Policy", "discounted_returns", "normalise_returns"]
 
 # One device for the whole module. A policy this small trains as fast on a CPU as on a GPU (the cost is
 # the environment and Python, not the maths), but the code runs on either.
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-class Policy(nn.Module):
-    """A softmax policy: state -> probability of each action.
+class PolicyNetwork(nn.Module):
+    """The layers of a policy: state -> one score per action. ``Policy`` (the exercise) turns the scores
+    into probabilities and actions.
 
     ``h_size`` is one hidden width (CartPole: ``16``) or a tuple of widths for a deeper net
     (Pixelcopter: ``(64, 64)``). ``obs_scale`` optionally divides each observation feature so inputs are
@@ -58,7 +59,8 @@ class Policy(nn.Module):
         self.net = nn.Sequential(*layers)
         scale = torch.ones(self.s_size) if obs_scale is None else torch.as_tensor(obs_scale, dtype=torch.float32)
         if scale.shape != (self.s_size,):
-            raise ValueError(f"obs_scale needs one value per observation feature ({self.s_size}), got shape {tuple(scale.shape)}")
+            raise ValueError(f"obs_scale needs one value per observation feature ({self.s_size}), "
+                             f"got shape {tuple(scale.shape)}")
         self.register_buffer("obs_scale", scale)  # a buffer: saved in state_dict, moved by .to(device)
 
     @property
@@ -70,11 +72,18 @@ class Policy(nn.Module):
             arch["obs_scale"] = [float(v) for v in self.obs_scale.cpu()]
         return arch
 
-    def forward(self, x):
+    def scores(self, x):
+        """One unnormalised score (logit) per action for each state in ``x``."""
         if x.shape[-1] != self.s_size:
             raise ValueError(f"Policy expects observations with {self.s_size} values, got shape {tuple(x.shape)}")
-        x = x / self.obs_scale
-        return F.softmax(self.net(x), dim=-1)
+        return self.net(x / self.obs_scale)
+
+
+class Policy(PolicyNetwork):
+    """A softmax policy: ``forward`` gives the probability of each action, ``act`` samples one."""
+
+    def forward(self, x):
+        return F.softmax(self.scores(x), dim=-1)
 
     def act(self, state):
         """Sample an action for one state; return (action as int, log-probability tensor)."""
