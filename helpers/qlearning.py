@@ -9,7 +9,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 __all__ = ["np", "tqdm", "DEFAULT_RNG", "initialize_q_table", "greedy_policy", "epsilon_greedy_policy",
-           "epsilon_at", "train", "evaluate_agent", "train_and_evaluate"]
+           "epsilon_at", "train", "evaluate_agent", "train_from_config", "train_and_evaluate"]
 
 # Used when the caller passes no generator; pass your own ``rng`` for reproducible runs.
 DEFAULT_RNG = np.random.default_rng()
@@ -112,16 +112,23 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
     return mean_reward, std_reward
 
 
+def train_from_config(config, seed: int | None = None, episode_returns: list | None = None, progress: bool = True):
+    """A fresh Q-table trained with a ``defaults.QLearningConfig``. Returns ``(Qtable, env)``, the env it
+    trained on (evaluating on it continues its seeded random stream, so runs repeat exactly)."""
+    env = config.make_env()
+    Qtable = initialize_q_table(env.observation_space.n, env.action_space.n)
+    train(env=env, Qtable=Qtable, seed=seed, episode_returns=episode_returns, progress=progress,
+          **config.train_kwargs())
+    return Qtable, env
+
+
 def train_and_evaluate(config, seed: int | None = None, progress: bool = True):
     """Train a fresh Q-table with a ``defaults.QLearningConfig`` and evaluate it as the notebooks do.
 
     Returns ``(Qtable, mean_reward, std_reward, episode_returns)``. The benchmark certifies exactly this.
     """
-    env = config.make_env()
-    Qtable = initialize_q_table(env.observation_space.n, env.action_space.n)
     episode_returns = []
-    train(env=env, Qtable=Qtable, seed=seed, episode_returns=episode_returns, progress=progress,
-          **config.train_kwargs())
+    Qtable, env = train_from_config(config, seed, episode_returns, progress)
     mean_reward, std_reward = evaluate_agent(env, config.max_steps, config.n_eval_episodes, Qtable,
                                              config.eval_seed)
     env.close()

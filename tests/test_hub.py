@@ -56,20 +56,15 @@ def double():
 
 @pytest.fixture(scope="module")
 def frozenlake_model():
-    config = defaults.FROZENLAKE
-    env = config.make_env()
-    qtable = qlearning.initialize_q_table(env.observation_space.n, env.action_space.n)
-    qlearning.train(env=env, Qtable=qtable, seed=0, progress=False, **config.train_kwargs())
-    return hub.qlearning_model(config, qtable)
+    qtable, _ = qlearning.train_from_config(defaults.FROZENLAKE, seed=0, progress=False)
+    return hub.qlearning_model(defaults.FROZENLAKE, qtable)
 
 
 @pytest.fixture(scope="module")
 def taxi_model():
     # Fewer episodes than the course: the tests compare scores before/after the Hub, not the pass mark.
     config = defaults.TAXI.replace(n_training_episodes=3000)
-    env = config.make_env()
-    qtable = qlearning.initialize_q_table(env.observation_space.n, env.action_space.n)
-    qlearning.train(env=env, Qtable=qtable, seed=0, progress=False, **config.train_kwargs())
+    qtable, _ = qlearning.train_from_config(config, seed=0, progress=False)
     return hub.qlearning_model(config, qtable)
 
 
