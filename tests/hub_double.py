@@ -338,40 +338,43 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"success": True, "commitOid": sha, "commitUrl": f"{host}/{repo.repo_id}/commit/{sha}",
                          "pullRequestUrl": None})
 
-    def _repo_info(self, match, query):
+    def _snapshot(self, match, default_rev=None):
+        """(repo, commit sha, files) at the request's revision; None once a 404 has been sent."""
         repo = self._repo(match)
         if repo is None:
-            return
-        found = repo.at(match.group("rev") or "main")
+            return None
+        found = repo.at(match.group("rev") or default_rev)
         if found is None:
-            return self._error(404, "Invalid rev id", "RevisionNotFound")
-        sha, files = found
+            self._error(404, "Invalid rev id", "RevisionNotFound")
+            return None
+        return (repo, *found)
+
+    def _repo_info(self, match, query):
+        snapshot = self._snapshot(match, default_rev="main")
+        if snapshot is None:
+            return
+        repo, sha, files = snapshot
         self._send(200, {"id": repo.repo_id, "modelId": repo.repo_id, "sha": sha, "private": repo.private,
                          "disabled": False, "gated": False, "downloads": 0, "likes": 0, "tags": [],
                          "lastModified": "2026-01-01T00:00:00.000Z", "createdAt": "2026-01-01T00:00:00.000Z",
                          "siblings": [{"rfilename": path, "size": len(data)} for path, data in sorted(files.items())]})
 
     def _tree(self, match, query):
-        repo = self._repo(match)
-        if repo is None:
+        snapshot = self._snapshot(match)
+        if snapshot is None:
             return
-        found = repo.at(match.group("rev"))
-        if found is None:
-            return self._error(404, "Invalid rev id", "RevisionNotFound")
+        _, _, files = snapshot
         sub = (match.group("sub") or "").strip("/")
         prefix = f"{sub}/" if sub else ""
         entries = [{"type": "file", "oid": _git_blob_sha(data), "size": len(data), "path": path}
-                   for path, data in sorted(found[1].items()) if path.startswith(prefix)]
+                   for path, data in sorted(files.items()) if path.startswith(prefix)]
         self._send(200, entries)
 
     def _resolve(self, match, query):
-        repo = self._repo(match)
-        if repo is None:
+        snapshot = self._snapshot(match)
+        if snapshot is None:
             return
-        found = repo.at(match.group("rev"))
-        if found is None:
-            return self._error(404, "Invalid rev id", "RevisionNotFound")
-        sha, files = found
+        _, sha, files = snapshot
         data = files.get(match.group("file"))
         if data is None:
             return self._error(404, "Entry not found", "EntryNotFound")
@@ -438,9 +441,7 @@ def _push_and_cache(missing, users, cache_dir, n_taxi_episodes):
             config = getattr(defaults, OFFLINE_NOTEBOOK_REPOS[repo_id])
             if config.env_id.startswith("Taxi"):
                 config = config.replace(n_training_episodes=n_taxi_episodes)
-            env = config.make_env()
-            qtable = qlearning.initialize_q_table(env.observation_space.n, env.action_space.n)
-            qlearning.train(env=env, Qtable=qtable, seed=0, progress=False, **config.train_kwargs())
+            qtable, env = qlearning.train_from_config(config, seed=0, progress=False)
             model = hub.qlearning_model(config, qtable)
             token = HubDouble.WRITE_TOKEN if repo_id.split("/")[0] == users[0] else \
                 f"hf_double_{repo_id.split('/')[0]}_write"
