@@ -106,6 +106,8 @@ class ReinforceConfig:
     lr_final: float | None = None      # learning rate at the end of training (None: constant)
     obs_scale: tuple | None = None     # divides each observation feature (saved inside the policy)
     value_h: int | None = None         # hidden width of a learned state-value baseline (None: batch mean)
+    value_steps: int = 1               # Adam steps fitting the baseline after each update
+    value_batch_size: int | None = None  # states drawn from the batch for each of those steps (None: all)
     eval_greedy: bool = True           # evaluate with the most likely action (False: sample, as the course)
     eval_seed: int | None = 2024       # seeds the evaluation env's first reset, so evaluations repeat exactly
     quick_episodes: int | None = None  # n_training_episodes under KIT_QUICK=1 (tests only)
@@ -141,7 +143,7 @@ class ReinforceConfig:
               "state_space": int(env.observation_space.shape[0]), "action_space": int(env.action_space.n)}
         env.close()
         for name in ["n_envs", "batch_episodes", "train_max_t", "entropy_coef", "entropy_final", "lr_final",
-                     "obs_scale", "value_h", "eval_greedy", "eval_seed"]:
+                     "obs_scale", "value_h", "value_steps", "value_batch_size", "eval_greedy", "eval_seed"]:
             value = getattr(self, name)
             hp[name] = list(value) if isinstance(value, tuple) else value
         return hp

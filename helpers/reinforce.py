@@ -194,9 +194,18 @@ def _play_episodes(policy, env, n_episodes, max_t, dev):
     return [O[ix] for ix in pieces], [A[ix] for ix in pieces], [R[ix] for ix in pieces]
 
 
+def _fit_value(value_net, optimizer, states, targets, steps, batch_size):
+    """Regress V(s) on the returns just observed: a few Adam steps, each on a random subset of the batch."""
+    for _ in range(steps):
+        ix = torch.randperm(len(states), device=states.device)[:batch_size] if batch_size else slice(None)
+        optimizer.zero_grad()
+        F.mse_loss(value_net(states[ix]).squeeze(-1), targets[ix]).backward()
+        optimizer.step()
+
+
 def reinforce(policy, optimizer, env, n_training_episodes, max_t, gamma, print_every=100, *,
               batch_episodes=None, entropy_coef=0.0, entropy_final=None, lr_final=None, value_net=None,
-              value_lr=1e-3, seed=None, progress=True):
+              value_lr=1e-3, value_steps=1, value_batch_size=None, seed=None, progress=True):
     """Train ``policy`` with REINFORCE; return the list of training-episode scores (for a curve).
 
     ``env`` is one environment, a list of copies or a vector env (e.g. ``PixelcopterVecEnv``): the
@@ -205,8 +214,9 @@ def reinforce(policy, optimizer, env, n_training_episodes, max_t, gamma, print_e
     ``max_t`` caps each training episode. Returns are discounted with ``gamma`` and normalised over the
     batch. ``entropy_coef`` adds an exploration bonus, annealed linearly to ``entropy_final`` (default:
     constant); ``lr_final`` likewise anneals the optimizer's learning rate. ``value_net`` (optional, a
-    module state -> predicted return, trained alongside with ``value_lr``) turns the batch-mean baseline
-    into a per-state one. ``seed`` seeds the copies' first resets and the action sampling (seed the
+    module state -> predicted return) turns the batch-mean baseline into a per-state one; after each
+    update it takes ``value_steps`` Adam steps (at ``value_lr``) towards the batch's returns, each on
+    ``value_batch_size`` states drawn at random from the batch (default: the whole batch). ``seed`` seeds the copies' first resets and the action sampling (seed the
     policy's init yourself, before building it). ``print_every`` prints the average score every that
     many episodes (0: never).
     """
@@ -239,11 +249,10 @@ def reinforce(policy, optimizer, env, n_training_episodes, max_t, gamma, print_e
         else:
             # Baseline: subtract the predicted return of each state, so only better/worse-than-expected counts.
             target = torch.as_tensor(raw, dtype=torch.float32, device=dev)
-            v = value_net(s).squeeze(-1)
-            returns = normalise_returns((target - v.detach()).cpu())
-            value_opt.zero_grad()
-            F.mse_loss(v, target).backward()
-            value_opt.step()
+            with torch.no_grad():
+                v = value_net(s).squeeze(-1)
+            returns = normalise_returns((target - v).cpu())
+            _fit_value(value_net, value_opt, s, target, value_steps, value_batch_size)
         # The same log-probabilities act() gave while playing, recomputed in one batched pass (much
         # faster than back-propagating through thousands of single-step graphs).
         dist = Categorical(policy(s))
@@ -340,7 +349,8 @@ def train_and_evaluate(config, seed=None, progress=True, print_every=0):
                        config.train_max_t or config.max_t, config.gamma, print_every, seed=seed,
                        batch_episodes=config.batch_episodes, entropy_coef=config.entropy_coef,
                        entropy_final=config.entropy_final, lr_final=config.lr_final, value_net=value_net,
-                       value_lr=config.lr, progress=progress)
+                       value_lr=config.lr, value_steps=config.value_steps,
+                       value_batch_size=config.value_batch_size, progress=progress)
     eval_env = config.make_env()
     mean_reward, std_reward = evaluate_agent(eval_env, config.max_t, config.n_evaluation_episodes, policy,
                                              greedy=config.eval_greedy, seed=config.eval_seed)

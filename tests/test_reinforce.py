@@ -296,3 +296,20 @@ def test_play_episodes_splits_a_batch_over_fewer_copies():
     # max_t cuts an episode short
     _, _, short = reinforce._play_episodes(policy, envs, 3, 5, torch.device("cpu"))
     assert all(len(r) <= 5 for r in short)
+
+
+def test_value_baseline_fit_takes_the_steps_asked_on_subsets_and_learns():
+    torch.manual_seed(0)
+    states = torch.randn(1000, 7)
+    targets = states[:, 0] * 3.0 + 1.0  # a return that depends on the state
+    value = reinforce.ValueBaseline(7, 32)
+    opt = torch.optim.Adam(value.parameters(), lr=1e-2)
+    seen = []
+    original_forward = value.forward
+    value.forward = lambda x: (seen.append(len(x)), original_forward(x))[1]
+    before = F.mse_loss(original_forward(states).squeeze(-1), targets).item()
+    reinforce._fit_value(value, opt, states, targets, steps=3, batch_size=300)
+    assert seen == [300, 300, 300]  # one forward pass per step, on 300 states each
+    reinforce._fit_value(value, opt, states, targets, steps=40, batch_size=None)
+    assert seen[3:] == [1000] * 40  # None: the whole batch every step
+    assert F.mse_loss(original_forward(states).squeeze(-1), targets).item() < before / 4
