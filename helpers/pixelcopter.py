@@ -295,6 +295,10 @@ class PixelcopterEnv(gym.Env):
             for videos and the window. Default 1 for ``"rgb_array"`` (the original's 48x48) and 8 for
             ``"human"``.
 
+    ``info`` is empty, as in the original, except on the step that ends an episode: there ``info["crash"]``
+    names what the copter hit (``"block ahead"``, ``"block just passed"``, ``"ceiling"``, ``"floor"``, either
+    of those two followed by ``" (a segment the observation does not show)"``, or ``"screen edge"``).
+
     Errors: ``step`` before ``reset`` or after the episode terminated raises
     ``gymnasium.error.ResetNeeded`` (the original returned reward 0 forever); an action other than
     0/1 raises ``ValueError``; a seed that is not an int in [0, 2**32 - 1] raises TypeError/ValueError.
@@ -360,6 +364,7 @@ class PixelcopterEnv(gym.Env):
         self._t += 1
         phase = self._phase = _next_phase(self._phase)
         hits = 0  # the original's lives start at 1; any hit ends the episode
+        crash = None  # what hit the copter, for info["crash"] (the first cause found, in the game's order)
 
         # 1-2. Thrust lasts exactly this step; momentum is px per step.
         m = self._m = (self._m + (CLIMB_DV if thrust else FALL_DV)) * DAMPING
@@ -372,6 +377,8 @@ class PixelcopterEnv(gym.Env):
             bx = b.x = b.x - SCROLL
             if TOUCH_X_MIN <= bx < TOUCH_X_MAX and b.hit_y_min <= y < b.hit_y_max:
                 hits += 1
+                # A block whose centre has reached the copter is no longer the one the observation shows.
+                crash = crash or ("block ahead" if bx > PLAYER_X else "block just passed")
             if bx <= PLAYER_X:
                 block_at_player = True
 
@@ -381,10 +388,10 @@ class PixelcopterEnv(gym.Env):
         for batch, index in _TOUCHING[phase]:
             ty = heights[batch][index]
             ceil, floor = ty - CORRIDOR_HALF, ty + CORRIDOR_HALF
-            if y - PLAYER_HEIGHT <= ceil:
+            if y - PLAYER_HEIGHT <= ceil or y >= floor:
                 hits += 1
-            if y >= floor:
-                hits += 1
+                crash = crash or ("ceiling" if y - PLAYER_HEIGHT <= ceil else "floor") + (
+                    "" if first is None else " (a segment the observation does not show)")
             if first is None:
                 first = (ceil, floor)  # the observation's segment: first in insertion order
 
@@ -404,6 +411,7 @@ class PixelcopterEnv(gym.Env):
         # 8. Hard screen bounds.
         if y < TOP_LIMIT or y > BOTTOM_LIMIT:
             hits += 1
+            crash = crash or "screen edge"
 
         # 9. Few segments left: add a batch (it never reaches the player on this step).
         if _NEW_BATCH[phase]:
@@ -419,7 +427,7 @@ class PixelcopterEnv(gym.Env):
         obs = self._observation(*first)
         if self.render_mode == "human":
             self.render()
-        return obs, reward, self._over, False, {}
+        return obs, reward, self._over, False, ({"crash": crash} if crash else {})
 
     def _observation(self, ceil: float, floor: float) -> np.ndarray:
         y = self._y
