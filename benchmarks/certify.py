@@ -65,6 +65,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "cartpole": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE, PASS_MARKS["CartPole-v1"]),
     "cartpole-course": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE_COURSE, PASS_MARKS["CartPole-v1"]),
     "pixelcopter": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER, PASS_MARKS["Pixelcopter-PLE-v0"]),
+    "pixelcopter-baseline": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_BASELINE,
+                                                PASS_MARKS["Pixelcopter-PLE-v0"]),
     # Hours per seed on a CPU: for a seed or two at most.
     "pixelcopter-course": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_COURSE,
                                               PASS_MARKS["Pixelcopter-PLE-v0"]),

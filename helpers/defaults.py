@@ -169,6 +169,11 @@ PIXELCOPTER = ReinforceConfig("Pixelcopter-PLE-v0", h_size=(64, 64), n_training_
                               gamma=0.99, lr=3e-3, n_envs=128, batch_episodes=256, train_max_t=2000,
                               obs_scale=(8.0, 0.5, 4.0, 4.0, 16.0, 8.0, 8.0), quick_episodes=2048)
 
+# The same with a learned baseline V(s) fitted by 8 Adam steps per update (256 copters). Measured: mean scores
+# about 4 times higher, but the same 6 of 10 seeds passing, in twice the time (7 min per seed): the spread grows
+# with the mean. Notebook 04 offers it as a challenge; the benchmark keeps it as `pixelcopter-baseline`.
+PIXELCOPTER_BASELINE = PIXELCOPTER.replace(n_envs=256, value_h=64, value_steps=8, value_batch_size=32_768)
+
 # The course's Pixelcopter values (7-64-128-2, lr 1e-4, one episode per update, sampled evaluation): hours of CPU.
 PIXELCOPTER_COURSE = ReinforceConfig("Pixelcopter-PLE-v0", h_size=(64, 128), n_training_episodes=50_000,
                                      max_t=10_000, gamma=0.99, lr=1e-4, n_envs=1, eval_greedy=False)

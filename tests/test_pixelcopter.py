@@ -375,3 +375,51 @@ def test_stepping_needs_no_pygame():
             "env = gym.make('Pixelcopter-PLE-v0', render_mode='rgb_array'); env.reset(seed=0)\n"
             "assert env.render().shape == (48, 48, 3)\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+# --- crash causes (the kit's addition to info) --------------------------------------------------------------
+
+def test_info_names_the_crash_cause_only_on_the_last_step():
+    env = PixelcopterEnv()
+    for action, cause in [(0, "ceiling"), (1, "floor")]:  # thrust always: up into the roof; never: down
+        env.reset(seed=0)
+        while True:
+            _, reward, terminated, _, info = env.step(action)
+            if terminated:
+                assert info == {"crash": cause} and reward < 0
+                break
+            assert info == {}
+    # A copter that thrusts 10% of the time meets every kind of crash but the screen edge.
+    rng = np.random.default_rng(0)
+    allowed = {"block ahead", "block just passed", "ceiling", "floor", "screen edge"}
+    seen = set()
+    env.reset(seed=1)
+    for _ in range(400):
+        env.reset()
+        terminated = False
+        while not terminated:
+            obs, _, terminated, _, info = env.step(int(rng.random() > 0.1))
+        cause = info["crash"]
+        base = cause.removesuffix(" (a segment the observation does not show)")
+        assert base in allowed
+        if cause == "ceiling":
+            assert obs[2] <= pc.PLAYER_HEIGHT  # a hit on the visible segment shows in the observation
+        if cause == "floor":
+            assert obs[3] <= 0
+        if cause == "block ahead":
+            assert obs[4] < 2.5  # the block that hit is the one the observation shows, touching the copter
+        if cause == "block just passed":
+            assert obs[4] > 2.5  # the observation already shows the next block
+        seen.add(cause)
+    assert {"block ahead", "block just passed", "floor (a segment the observation does not show)"} <= seen
+
+
+def test_crash_report_script_counts_every_episode():
+    import torch
+
+    from benchmarks.pixelcopter_crashes import crash_causes
+    from helpers.reinforce import Policy
+
+    torch.manual_seed(0)
+    report = crash_causes(Policy(7, 2, 8, obs_scale=[8, 0.5, 4, 4, 16, 8, 8]), n_episodes=5, seed=0, max_t=50)
+    assert sum(report["causes"].values()) == 5 and report["mean_steps"] <= 50

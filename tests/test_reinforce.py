@@ -313,3 +313,11 @@ def test_value_baseline_fit_takes_the_steps_asked_on_subsets_and_learns():
     reinforce._fit_value(value, opt, states, targets, steps=40, batch_size=None)
     assert seen[3:] == [1000] * 40  # None: the whole batch every step
     assert F.mse_loss(original_forward(states).squeeze(-1), targets).item() < before / 4
+
+
+def test_pixelcopter_baseline_config_trains_with_its_value_network():
+    config = defaults.PIXELCOPTER_BASELINE.replace(n_training_episodes=512)
+    assert config.value_h and config.value_steps > 1
+    policy, mean, std, scores = reinforce.train_and_evaluate(config, seed=0, progress=False)
+    assert len(scores) == 512 and all(math.isfinite(s) for s in scores)
+    assert math.isfinite(mean) and math.isfinite(std)
