@@ -216,9 +216,9 @@ def reinforce(policy, optimizer, env, n_training_episodes, max_t, gamma, print_e
     constant); ``lr_final`` likewise anneals the optimizer's learning rate. ``value_net`` (optional, a
     module state -> predicted return) turns the batch-mean baseline into a per-state one; after each
     update it takes ``value_steps`` Adam steps (at ``value_lr``) towards the batch's returns, each on
-    ``value_batch_size`` states drawn at random from the batch (default: the whole batch). ``seed`` seeds the copies' first resets and the action sampling (seed the
-    policy's init yourself, before building it). ``print_every`` prints the average score every that
-    many episodes (0: never).
+    ``value_batch_size`` states drawn at random from the batch (default: the whole batch). ``seed``
+    seeds the copies' first resets and the action sampling (seed the policy's init yourself, before
+    building it). ``print_every`` prints the average score every that many episodes (0: never).
     """
     batch = batch_episodes or _n_copies(env)
     dev = next(policy.parameters()).device  # works for any nn.Module policy

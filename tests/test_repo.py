@@ -111,7 +111,6 @@ def test_notebooks_and_benchmark_share_the_defaults():
         assert re.search(rf"defaults\.{config_name}\b", sources[notebook]), f"{notebook} does not use defaults.{config_name}"
 
 
-
 def test_notebook_trains_pixelcopter_with_every_setting_the_benchmark_uses():
     """Notebook 04 calls reinforce() itself (to show it), so it must pass each training field of the config."""
     source = (ROOT / "notebooks" / "04_reinforce.ipynb").read_text()
@@ -123,6 +122,7 @@ def test_notebook_trains_pixelcopter_with_every_setting_the_benchmark_uses():
     # eval_greedy: the notebook's evaluate_agent is greedy by default, and says so in its text.
     missing = [f for f in fields if f"pc_hp.{f}" not in source and f != "eval_greedy"]
     assert not missing, f"notebook 04's Pixelcopter cells do not use pc_hp.{missing}"
+
 
 def test_importing_helpers_stays_light():
     code = ("import sys, helpers, helpers.qlearning, helpers.scoring, helpers.exercises; "
