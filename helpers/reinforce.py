@@ -334,6 +334,13 @@ def make_policy(config, seed=None):
     return Policy(s_size, a_size, config.h_size, obs_scale=config.obs_scale).to(device)
 
 
+def make_value_baseline(config, policy):
+    """The learned baseline ``config`` asks for (``value_h``), sized and scaled like ``policy``; else None."""
+    if not config.value_h:
+        return None  # REINFORCE subtracts the batch mean instead
+    return ValueBaseline(policy.s_size, config.value_h, obs_scale=policy.obs_scale).to(device)
+
+
 def train_and_evaluate(config, seed=None, progress=True, print_every=0):
     """Train a fresh policy with a ``defaults.ReinforceConfig`` and evaluate it as the notebook does.
 
@@ -342,9 +349,7 @@ def train_and_evaluate(config, seed=None, progress=True, print_every=0):
     policy = make_policy(config, seed)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     train_env = config.make_train_env()
-    value_net = None
-    if config.value_h:
-        value_net = ValueBaseline(policy.s_size, config.value_h, obs_scale=policy.obs_scale).to(device)
+    value_net = make_value_baseline(config, policy)
     scores = reinforce(policy, optimizer, train_env, config.n_training_episodes,
                        config.train_max_t or config.max_t, config.gamma, print_every, seed=seed,
                        batch_episodes=config.batch_episodes, entropy_coef=config.entropy_coef,

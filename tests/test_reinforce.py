@@ -318,6 +318,10 @@ def test_value_baseline_fit_takes_the_steps_asked_on_subsets_and_learns():
 def test_pixelcopter_baseline_config_trains_with_its_value_network():
     config = defaults.PIXELCOPTER_BASELINE.replace(n_training_episodes=512)
     assert config.value_h and config.value_steps > 1
+    policy = reinforce.make_policy(config, seed=0)
+    assert reinforce.make_value_baseline(defaults.PIXELCOPTER, policy) is None  # the batch mean instead
+    value = reinforce.make_value_baseline(config, policy)
+    assert value(torch.zeros(3, 7)).shape == (3, 1) and torch.equal(value.obs_scale, policy.obs_scale)
     policy, mean, std, scores = reinforce.train_and_evaluate(config, seed=0, progress=False)
     assert len(scores) == 512 and all(math.isfinite(s) for s in scores)
     assert math.isfinite(mean) and math.isfinite(std)
