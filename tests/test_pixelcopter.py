@@ -423,3 +423,64 @@ def test_crash_report_script_counts_every_episode():
     torch.manual_seed(0)
     report = crash_causes(Policy(7, 2, 8, obs_scale=[8, 0.5, 4, 4, 16, 8, 8]), n_episodes=5, seed=0, max_t=50)
     assert sum(report["causes"].values()) == 5 and report["mean_steps"] <= 50
+
+
+# --- the planner benchmark (how far the observation gets an agent) ------------------------------------------
+
+def test_a_new_terrain_batch_always_starts_at_18_to_20_px():
+    # The planner's terrain-memory level relies on this rule for the segment after a seam.
+    from benchmarks.pixelcopter_planner import SEAM_HEIGHT
+
+    firsts = set()
+    for seed in range(2000):
+        freq, phases = pc._draw_terrain_batch(np.random.RandomState(seed))
+        firsts.add(pc._terrain_heights(freq, phases.tolist(), pc.LATER_SEGMENT_XS)[0])
+    assert min(firsts) >= SEAM_HEIGHT[0] and max(firsts) <= SEAM_HEIGHT[1]
+
+
+def test_planner_that_sees_the_terrain_ahead_survives():
+    # With the true heights ahead, the exact-physics planner never crashes (spec section 9's planner):
+    # a broken search, clearance or block model would crash it within a few hundred steps.
+    from benchmarks.pixelcopter_planner import play_episode
+
+    env = gym.make("Pixelcopter-PLE-v0")
+    for seed in (0, 1):
+        total, steps, crash = play_episode(env, "oracle", max_t=600, spread=3.0, seed=seed)
+        assert (steps, crash) == (600, None) and total > 90
+
+
+def test_planner_levels_use_only_what_they_are_told(monkeypatch):
+    # Below the oracle level the planner must never read the true terrain heights.
+    from benchmarks import pixelcopter_planner as planner
+
+    class Hidden(PixelcopterEnv):
+        def __getattribute__(self, name):
+            if name == "_heights" and planner_running[0]:
+                raise AssertionError("the planner read the hidden terrain")
+            return super().__getattribute__(name)
+
+    planner_running = [False]
+    real_bands = planner.terrain_bands
+
+    def watched(*args, **kwargs):
+        planner_running[0] = True
+        try:
+            return real_bands(*args, **kwargs)
+        finally:
+            planner_running[0] = False
+
+    monkeypatch.setattr(planner, "terrain_bands", watched)
+    for level in ("observation", "block-memory", "terrain-memory"):
+        total, steps, _ = planner.play_episode(Hidden(), level, max_t=150, spread=3.0, seed=3)
+        assert steps >= 1 and total > -6
+    with pytest.raises(AssertionError, match="hidden terrain"):
+        planner.play_episode(Hidden(), "oracle", max_t=150, spread=3.0, seed=3)
+
+
+def test_planner_script_prints_one_json_line(capsys):
+    from benchmarks.pixelcopter_planner import main
+
+    main(["--level", "observation", "--blocks", "1", "--max-t", "40"])
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["level"] == "observation" and report["blocks"] == 1
+    assert sum(report["causes"].values()) == 10 and report["mean_steps"] <= 40
