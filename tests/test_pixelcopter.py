@@ -484,3 +484,34 @@ def test_planner_script_prints_one_json_line(capsys):
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["level"] == "observation" and report["blocks"] == 1
     assert sum(report["causes"].values()) == 10 and report["mean_steps"] <= 40
+
+
+def test_memory_features_remember_the_passed_block_and_reset_with_the_episode():
+    from benchmarks.pixelcopter_memory import N_EXTRA, MemoryEnv, MemoryVecEnv
+    from benchmarks.pixelcopter_planner import HORIZON, band, safest_action
+
+    env = MemoryEnv(PixelcopterEnv())
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (7 + N_EXTRA,) and obs[11] == 0  # nothing passed yet
+    remembered = None
+    for _ in range(300):  # fly with the planner until the observation switches to the next block
+        y, v, to_ceiling, _, gate, gate_y = obs[:6].tolist()
+        height = round(y - to_ceiling + pc.CORRIDOR_HALF)
+        action = safest_action(y, v, [band(height, height)] * HORIZON, [(pc.PLAYER_X + gate, gate_y)])
+        obs, _, terminated, _, _ = env.step(action)
+        assert not terminated
+        if obs[11] == 1:
+            remembered = (obs[13] * 4, gate_y, obs[0] - obs[12] * 8)
+            break
+    assert remembered is not None
+    x_offset, gate_y, passed_y = remembered
+    assert passed_y == pytest.approx(gate_y, abs=1e-4) and -0.65 < x_offset <= 0
+
+    vec = MemoryVecEnv(PixelcopterVecEnv(2))
+    vec.reset(seed=1)
+    for _ in range(40):  # always thrusting hits the ceiling within a few steps
+        obs, _, terminated, _, _ = vec.step(np.zeros(2, dtype=np.int64))
+        if terminated.any():
+            break
+    i = int(np.flatnonzero(terminated)[0])
+    assert obs[i, 7:].tolist() == [0.0, 0.0, 2.0, 2.0, 0.0, 0.0, 0.0]  # a fresh episode starts with no memory
