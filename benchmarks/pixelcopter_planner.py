@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gymnasium as gym  # noqa: E402
 
+from benchmarks.pixelcopter_memory import Memory  # noqa: E402  (remembers the block just passed)
 from helpers import pixelcopter as pc  # noqa: E402  (also registers Pixelcopter-PLE-v0)
 from helpers import defaults, scoring  # noqa: E402
 
@@ -120,7 +121,9 @@ def terrain_bands(level, phase, batch, seen, env, spread):
 def play_episode(env, level, max_t, spread, seed=None):
     """One greedy episode; returns (total reward, steps, crash cause or None)."""
     obs, _ = env.reset(seed=seed)
-    phase, batch, seen, passed, total = 0, 0, {}, None, 0.0
+    phase, batch, seen, total = 0, 0, {}, 0.0
+    memory = Memory(1)
+    memory.start(np.arange(1), obs[None])
     for step in range(1, max_t + 1):
         y, v, to_ceiling, _, gate, gate_y, _ = obs
         height = round(y - to_ceiling + pc.CORRIDOR_HALF)
@@ -130,15 +133,14 @@ def play_episode(env, level, max_t, spread, seed=None):
             bands = [band(height, height)] * HORIZON
         else:
             bands = terrain_bands(level, phase, batch, seen, env.unwrapped, spread)
-        blocks = [(pc.PLAYER_X + gate, gate_y)] + ([passed] if passed and level != "observation" else [])
+        blocks = [(pc.PLAYER_X + gate, gate_y)]
+        if memory.passed[0] and level != "observation":
+            blocks.append((memory.passed_x[0], memory.passed_y[0]))
         obs, reward, terminated, _, info = env.step(safest_action(y, v, bands, blocks))
         total += reward
         phase = pc._next_phase(phase)
         batch += pc._NEW_BATCH[phase]
-        if obs[4] > gate:  # the observation moved on to the next block: remember this one
-            passed = (pc.PLAYER_X + gate - pc.SCROLL, gate_y)
-        elif passed:
-            passed = (passed[0] - pc.SCROLL, passed[1]) if passed[0] - pc.SCROLL >= pc.TOUCH_X_MIN else None
+        memory.update(obs[None], np.array([False]))
         if terminated:
             return total, step, info["crash"]
     return total, max_t, None
