@@ -65,6 +65,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "cartpole": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE, PASS_MARKS["CartPole-v1"]),
     "cartpole-course": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE_COURSE, PASS_MARKS["CartPole-v1"]),
     "pixelcopter": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER, PASS_MARKS["Pixelcopter-PLE-v0"]),
+    "pixelcopter-raw": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_RAW,
+                                           PASS_MARKS["Pixelcopter-PLE-v0"]),
     "pixelcopter-baseline": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_BASELINE,
                                                 PASS_MARKS["Pixelcopter-PLE-v0"]),
     # About 30 min per seed on one core: for a seed or two at most.

@@ -7,7 +7,7 @@ An experiment, not part of the kit: the notebooks and the Hub tools use the plai
 Each observation gets 7 more values computed only from the observations seen so far in the episode:
 the terrain height's change over the last 6 and 12 steps, how many steps until / since the next terrain
 seam arrives (a function of the step count: the seams come every 297 steps), and the block just passed
-(whether it can still hit the copter, and where it is). Training is ``defaults.PIXELCOPTER`` otherwise;
+(whether it can still hit the copter, and where it is). Training is ``defaults.PIXELCOPTER_RAW`` otherwise;
 evaluation is the kit's (10 greedy episodes, seed 2024) and a longer one (30 episodes, seed 99).
 Prints one JSON line.
 """
@@ -114,12 +114,12 @@ def main(argv=None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--episodes", type=int, default=defaults.PIXELCOPTER.n_training_episodes)
+    parser.add_argument("--episodes", type=int, default=defaults.PIXELCOPTER_RAW.n_training_episodes)
     parser.add_argument("--no-memory", action="store_true", help="the kit's defaults, for comparison")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
-    config, memory = defaults.PIXELCOPTER, not args.no_memory
+    config, memory = defaults.PIXELCOPTER_RAW, not args.no_memory
     torch.manual_seed(args.seed)
     scale = list(config.obs_scale) + [1.0] * N_EXTRA if memory else config.obs_scale
     policy = reinforce.Policy(7 + N_EXTRA * memory, 2, config.h_size, obs_scale=scale)

@@ -7,7 +7,9 @@ No learning here: the planner knows the game's physics exactly and, at every ste
 thrust / no-thrust sequence over the next 24 steps (states merged on a 0.1 px grid). It plays the first
 action of the sequence that stays furthest from anything it knows could kill it. It is told, per level:
 
-    observation      the 7 values of the current step, nothing else (what the kit's policies see);
+    observation      the 7 values of the current step (what the kit's policies see); as it sees only the
+                     segment under the copter, it assumes each segment ahead may differ by up to --drift
+                     px from the one before, within the 18-30 px every segment has;
     block-memory     plus the block it has just passed, which the observation drops while it can still
                      hit the copter for about 4 steps (spec section 8);
     terrain-memory   plus every terrain height it has seen so far and the terrain's rules: on which step
@@ -43,6 +45,7 @@ LOWEST_SEGMENT, HIGHEST_SEGMENT = 18, 30  # terrain segment heights (spec sectio
 SEAM_HEIGHT = (18, 20)  # a new batch's first segment: int(24 + 6 sin(f*50 + u)) for every f and u
 CEILING_GAP = pc.CORRIDOR_HALF - pc.PLAYER_HEIGHT  # dead if y <= height - 9.6 ...
 FLOOR_GAP = pc.CORRIDOR_HALF  # ... or y >= height + 12
+DRIFT = 4.0  # px per segment the lower levels allow the unseen terrain to move (neighbours differ by up to 5)
 
 
 def safest_action(y, v, bands, blocks):
@@ -85,6 +88,17 @@ def band(low_height, high_height):
     return high_height - CEILING_GAP, low_height + FLOOR_GAP
 
 
+def drifting_bands(height, drift):
+    """The safe band after each of the next HORIZON steps when only the current segment's height is known:
+    a segment arrives every 6.25 steps, each within ``drift`` px of the last, all within 18-30 px. Far
+    enough ahead this is the band that is safe for every height, 20.4 < y < 30."""
+    out = []
+    for k in range(1, HORIZON + 1):
+        r = drift * k / 6.25
+        out.append(band(max(height - r, LOWEST_SEGMENT), min(height + r, HIGHEST_SEGMENT)))
+    return out
+
+
 def terrain_bands(level, phase, batch, seen, env, spread):
     """The safe band after each of the next HORIZON steps, from what ``level`` may know.
 
@@ -118,7 +132,7 @@ def terrain_bands(level, phase, batch, seen, env, spread):
     return out
 
 
-def play_episode(env, level, max_t, spread, seed=None):
+def play_episode(env, level, max_t, spread, drift=DRIFT, seed=None):
     """One greedy episode; returns (total reward, steps, crash cause or None)."""
     obs, _ = env.reset(seed=seed)
     phase, batch, seen, total = 0, 0, {}, 0.0
@@ -130,7 +144,7 @@ def play_episode(env, level, max_t, spread, seed=None):
         newest_minus, index = pc._TOUCHING[phase][0]  # the segment the observation shows
         seen[(batch - newest_minus, index)] = height
         if level in ("observation", "block-memory"):
-            bands = [band(height, height)] * HORIZON
+            bands = drifting_bands(height, drift)
         else:
             bands = terrain_bands(level, phase, batch, seen, env.unwrapped, spread)
         blocks = [(pc.PLAYER_X + gate, gate_y)]
@@ -154,6 +168,9 @@ def main(argv=None) -> None:
     parser.add_argument("--max-t", type=int, default=defaults.PIXELCOPTER.max_t)
     parser.add_argument("--spread", type=float, default=3.0,
                         help="terrain-memory: assumed largest step between neighbouring segments, px (default 3)")
+    parser.add_argument("--drift", type=float, default=DRIFT,
+                        help="observation and block-memory: assumed change of the terrain per segment ahead, px "
+                             "(default %(default)s; 0 assumes the terrain stays as it is now)")
     args = parser.parse_args(argv)
 
     config = defaults.PIXELCOPTER
@@ -163,7 +180,7 @@ def main(argv=None) -> None:
     for k in range(args.first_block, args.first_block + args.blocks):
         rewards = []
         for episode in range(config.n_evaluation_episodes):
-            total, steps, crash = play_episode(env, args.level, args.max_t, args.spread,
+            total, steps, crash = play_episode(env, args.level, args.max_t, args.spread, args.drift,
                                                seed=config.eval_seed + k if episode == 0 else None)
             rewards.append(total)
             lengths.append(steps)

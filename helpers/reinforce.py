@@ -9,7 +9,8 @@ The training loop is plain REINFORCE with a few practical changes (each explaine
     over many noisy episodes instead of one;
   * returns normalised over the whole batch (a simple baseline), not per episode;
   * the log-probabilities recomputed in one batched pass after playing (same values, far faster);
-  * optional: an entropy bonus, a learning-rate schedule, a learned state-value baseline.
+  * optional: inputs rewritten by a fixed, named transform (Pixelcopter: relative to the copter), an
+    entropy bonus, a learning-rate schedule, a learned state-value baseline.
 With one environment copy and the options off it is the course's algorithm.
 """
 from __future__ import annotations
@@ -36,18 +37,54 @@ __all__ = ["np", "torch", "nn", "F", "Categorical", "deque", "tqdm", "device",
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def pixelcopter_relative(x):
+    """Pixelcopter's 7 observation values re-expressed relative to the copter (still 7 values).
+
+    The raw values are absolute screen heights, so "a block 5 px above me" looks different at every
+    height and the network must learn the same dodge many times. These say it once: height above the
+    middle of the band no terrain can reach (20.4-30 px), velocity, offset from the corridor's centre,
+    the corridor centre's offset from the screen's middle, distance to the block, the block's centre
+    relative to the copter, and how far off it is either way.
+    """
+    y, v, to_ceiling, _to_floor, gate_dist, gate_top, _gate_bottom = x.unbind(-1)
+    corridor = y - to_ceiling + 12  # centre height of the terrain segment under the copter
+    block = gate_top + 0.5 - y  # the block's rows are [top - 4, top + 5): its centre is top + 0.5
+    return torch.stack([y - 25.2, v, to_ceiling - 12, corridor - 24, gate_dist, block, block.abs()], dim=-1)
+
+
+# Fixed input transforms a policy can be built with, by name: the name is saved with the weights, so a
+# reloaded policy computes the same inputs, and loading never runs code from a downloaded file.
+OBS_FEATURES = {"pixelcopter-relative": pixelcopter_relative}
+
+
+def _features(name):
+    if name is not None and name not in OBS_FEATURES:
+        raise ValueError(f"Unknown obs_features {name!r}; the kit knows {sorted(OBS_FEATURES)} (or None: the raw "
+                         "observation).")
+    return name
+
+
+def _network_inputs(x, obs_features, obs_scale):
+    """What a network's first layer sees: ``x`` through the named transform (if any), divided by ``obs_scale``."""
+    if obs_features:
+        x = OBS_FEATURES[obs_features](x)
+    return x / obs_scale
+
+
 class PolicyNetwork(nn.Module):
     """The layers of a policy: state -> one score per action. ``Policy`` (the exercise) turns the scores
     into probabilities and actions.
 
     ``h_size`` is one hidden width (CartPole: ``16``) or a tuple of widths for a deeper net
     (Pixelcopter: ``(64, 64)``). ``obs_scale`` optionally divides each observation feature so inputs are
-    of order 1; it is saved with the weights, so a reloaded policy needs no extra wrapper.
-    ``Policy(**policy.architecture)`` rebuilds an identical, untrained network.
+    of order 1; it is saved with the weights, so a reloaded policy needs no extra wrapper. ``obs_features``
+    optionally names a fixed transform from ``OBS_FEATURES`` applied first (Pixelcopter:
+    ``"pixelcopter-relative"``). ``Policy(**policy.architecture)`` rebuilds an identical, untrained network.
     """
 
-    def __init__(self, s_size, a_size, h_size, obs_scale=None):
+    def __init__(self, s_size, a_size, h_size, obs_scale=None, obs_features=None):
         super().__init__()
+        self.obs_features = _features(obs_features)
         hidden = [h_size] if isinstance(h_size, int) else list(h_size)
         self.s_size, self.a_size = int(s_size), int(a_size)
         self.h_size = h_size if isinstance(h_size, int) else tuple(hidden)
@@ -70,13 +107,19 @@ class PolicyNetwork(nn.Module):
                     h_size=self.h_size if isinstance(self.h_size, int) else list(self.h_size))
         if not torch.all(self.obs_scale == 1):
             arch["obs_scale"] = [float(v) for v in self.obs_scale.cpu()]
+        if self.obs_features:
+            arch["obs_features"] = self.obs_features
         return arch
+
+    def inputs(self, x):
+        """What the layers see: the observation through ``obs_features`` (if any), divided by ``obs_scale``."""
+        return _network_inputs(x, self.obs_features, self.obs_scale)
 
     def scores(self, x):
         """One unnormalised score (logit) per action for each state in ``x``."""
         if x.shape[-1] != self.s_size:
             raise ValueError(f"Policy expects observations with {self.s_size} values, got shape {tuple(x.shape)}")
-        return self.net(x / self.obs_scale)
+        return self.net(self.inputs(x))
 
 
 class Policy(PolicyNetwork):
@@ -314,14 +357,15 @@ def evaluate_agent(env, max_steps, n_eval_episodes, policy, *, greedy=True, seed
 class ValueBaseline(nn.Module):
     """A state-value estimate V(s) used only during training, as REINFORCE's per-state baseline."""
 
-    def __init__(self, s_size, h_size, obs_scale=None):
+    def __init__(self, s_size, h_size, obs_scale=None, obs_features=None):
         super().__init__()
+        self.obs_features = _features(obs_features)
         self.net = nn.Sequential(nn.Linear(s_size, h_size), nn.ReLU(), nn.Linear(h_size, h_size), nn.ReLU(),
                                  nn.Linear(h_size, 1))
         self.register_buffer("obs_scale", torch.ones(s_size) if obs_scale is None else obs_scale.detach().clone())
 
     def forward(self, x):
-        return self.net(x / self.obs_scale)
+        return self.net(_network_inputs(x, self.obs_features, self.obs_scale))
 
 
 def make_policy(config, seed=None):
@@ -331,14 +375,16 @@ def make_policy(config, seed=None):
     env.close()
     if seed is not None:
         torch.manual_seed(seed)
-    return Policy(s_size, a_size, config.h_size, obs_scale=config.obs_scale).to(device)
+    return Policy(s_size, a_size, config.h_size, obs_scale=config.obs_scale,
+                  obs_features=config.obs_features).to(device)
 
 
 def make_value_baseline(config, policy):
     """The learned baseline ``config`` asks for (``value_h``), sized and scaled like ``policy``; else None."""
     if not config.value_h:
         return None  # REINFORCE subtracts the batch mean instead
-    return ValueBaseline(policy.s_size, config.value_h, obs_scale=policy.obs_scale).to(device)
+    return ValueBaseline(policy.s_size, config.value_h, obs_scale=policy.obs_scale,
+                         obs_features=getattr(policy, "obs_features", None)).to(device)
 
 
 def train_and_evaluate(config, seed=None, progress=True, print_every=0):

@@ -237,7 +237,7 @@ def test_pixelcopter_policy_dry_run(tmp_path):
     from helpers.envs import make_env
 
     torch.manual_seed(0)
-    policy = reinforce.Policy(7, 2, (16, 16))
+    policy = reinforce.Policy(7, 2, (16, 16), obs_scale=[8, 0.5, 4, 4, 16, 8, 8], obs_features="pixelcopter-relative")
     hyperparameters = {"env_id": "Pixelcopter-PLE-v0", "max_t": 200, "n_evaluation_episodes": 3, "h_size": [16, 16]}
     result = hub.push_to_hub(f"{USER}/Reinforce-Pixelcopter-PLE-v0", policy, hyperparameters,
                              make_env("Pixelcopter-PLE-v0"), video_fps=30, local_dir=tmp_path / "pc", eval_seed=0)
@@ -249,7 +249,11 @@ def test_pixelcopter_policy_dry_run(tmp_path):
     results = json.loads((result.folder / "results.json").read_text())
     assert results["pass_mark"] == 5.0 and results["passed"] is (results["result"] >= 5.0)
     loaded = hub.load_model_file(result.folder / "model.pt")
-    assert loaded.architecture == policy.architecture
+    assert loaded.architecture == policy.architecture  # the input transform travels with the weights, by name
+    assert loaded.architecture["obs_features"] == "pixelcopter-relative"
+    greedy = results["evaluation"]["policy"] == "greedy"
+    again = reinforce.evaluate_agent(make_env("Pixelcopter-PLE-v0"), 200, 3, loaded, greedy=greedy, seed=0)
+    assert again == pytest.approx((results["mean_reward"], results["std_reward"]))
 
 
 # ---- dry run, tokens, faults ------------------------------------------------------------------------------

@@ -449,6 +449,20 @@ def test_planner_that_sees_the_terrain_ahead_survives():
         assert (steps, crash) == (600, None) and total > 90
 
 
+def test_planner_without_terrain_memory_narrows_to_the_band_safe_for_every_height():
+    # Seeing only the segment under it, the planner widens its terrain guess step by step; far enough
+    # ahead it must keep to 20.4 < y < 30, the only heights no segment (18-30 px) can kill. With no
+    # drift it trusts the current segment for the whole horizon.
+    from benchmarks.pixelcopter_planner import HORIZON, band, drifting_bands
+
+    assert drifting_bands(24, 0.0) == [band(24, 24)] * HORIZON
+    bands = drifting_bands(24, 4.0)
+    assert bands[0] == pytest.approx((24 + 0.64 - 9.6, 24 - 0.64 + 12))
+    assert bands[-1] == pytest.approx((30 - 9.6, 18 + 12))
+    lows, highs = zip(*bands)
+    assert list(lows) == sorted(lows) and list(highs) == sorted(highs, reverse=True)
+
+
 def test_planner_levels_use_only_what_they_are_told(monkeypatch):
     # Below the oracle level the planner must never read the true terrain heights.
     from benchmarks import pixelcopter_planner as planner

@@ -69,6 +69,32 @@ def test_policy_architecture_rebuilds_deep_net_and_scale():
     assert Policy(4, 2, 16).architecture == {"s_size": 4, "a_size": 2, "h_size": 16}
 
 
+def test_pixelcopter_relative_features_by_hand():
+    # y 20, velocity -0.5, 3 px below the ceiling (segment centre 29), block ahead 10 px at rows [26, 35).
+    obs = torch.tensor([[20.0, -0.5, 3.0, 21.0, 10.0, 30.0, 39.0]])
+    feats = reinforce.pixelcopter_relative(obs)
+    assert feats[0].tolist() == pytest.approx([20 - 25.2, -0.5, 3 - 12, 29 - 24, 10.0, 10.5, 10.5])
+    obs[0, 5] = 8.0  # a block above instead: the offset turns negative, the distance stays positive
+    assert reinforce.pixelcopter_relative(obs)[0, 5:].tolist() == [-11.5, 11.5]
+
+
+def test_policy_with_obs_features_sees_them_and_rebuilds():
+    policy = Policy(7, 2, (8, 8), obs_scale=[8, 0.5, 4, 4, 16, 8, 8], obs_features="pixelcopter-relative")
+    x = torch.randn(5, 7) * 10 + 20
+    expected = reinforce.pixelcopter_relative(x) / policy.obs_scale
+    assert torch.allclose(policy.inputs(x), expected)
+    assert torch.allclose(policy.scores(x), policy.net(expected))
+    arch = policy.architecture
+    assert arch["obs_features"] == "pixelcopter-relative"
+    rebuilt = Policy(**arch)
+    rebuilt.load_state_dict(policy.state_dict())
+    assert torch.allclose(rebuilt(x), policy(x))
+    value = reinforce.make_value_baseline(defaults.PIXELCOPTER.replace(value_h=8), policy)
+    assert value.obs_features == "pixelcopter-relative"
+    with pytest.raises(ValueError, match="Unknown obs_features 'relative'.*pixelcopter-relative"):
+        Policy(7, 2, 8, obs_features="relative")
+
+
 def test_policy_wrong_state_size_says_expected_size():
     policy = Policy(4, 2, 16)
     with pytest.raises(ValueError, match="expects observations with 4 values"):
