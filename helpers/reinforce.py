@@ -26,6 +26,8 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
+from helpers import pixelcopter as _pc  # the game's geometry, for the Pixelcopter input features
+
 # What `from helpers.reinforce import *` gives: what the exercise solutions need (the notebook's solved
 # cells start with it). The module's other functions are used as `reinforce.<name>`, so that the name
 # `reinforce` keeps meaning this module in the notebook.
@@ -47,9 +49,10 @@ def pixelcopter_relative(x):
     relative to the copter, and how far off it is either way.
     """
     y, v, to_ceiling, _to_floor, gate_dist, gate_top, _gate_bottom = x.unbind(-1)
-    corridor = y - to_ceiling + 12  # centre height of the terrain segment under the copter
+    corridor = y - to_ceiling + _pc.CORRIDOR_HALF  # centre height of the terrain segment under the copter
     block = gate_top + 0.5 - y  # the block's rows are [top - 4, top + 5): its centre is top + 0.5
-    return torch.stack([y - 25.2, v, to_ceiling - 12, corridor - 24, gate_dist, block, block.abs()], dim=-1)
+    return torch.stack([y - 25.2, v, to_ceiling - _pc.CORRIDOR_HALF, corridor - _pc.TERRAIN_MID, gate_dist, block,
+                        block.abs()], dim=-1)
 
 
 # Fixed input transforms a policy can be built with, by name: the name is saved with the weights, so a
