@@ -116,9 +116,10 @@ def test_notebook_trains_pixelcopter_with_every_setting_the_benchmark_uses():
     source = (ROOT / "notebooks" / "04_reinforce.ipynb").read_text()
     from helpers import reinforce
 
-    used_by_benchmark = inspect.getsource(reinforce.train_and_evaluate)
+    # The benchmark builds the policy with make_policy and trains it in train_and_evaluate.
+    used_by_benchmark = inspect.getsource(reinforce.train_and_evaluate) + inspect.getsource(reinforce.make_policy)
     fields = [f.name for f in dataclasses.fields(defaults.ReinforceConfig) if f"config.{f.name}" in used_by_benchmark]
-    assert {"value_steps", "value_batch_size", "lr", "gamma"} <= set(fields)
+    assert {"value_steps", "value_batch_size", "lr", "gamma", "h_size", "obs_scale", "obs_features"} <= set(fields)
     # The baseline network is built by one shared helper (it reads value_h), in both places.
     assert "make_value_baseline(config, policy)" in used_by_benchmark
     assert "reinforce.make_value_baseline(pc_hp, pc_policy)" in source
