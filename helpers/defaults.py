@@ -130,7 +130,8 @@ class ReinforceConfig:
         if self.env_id == "Pixelcopter-PLE-v0":
             from helpers.pixelcopter import PixelcopterVecEnv
 
-            return PixelcopterVecEnv(self.n_envs)
+            # The env truncates at the training cap itself, so a capped copter restarts at once.
+            return PixelcopterVecEnv(self.n_envs, max_episode_steps=self.train_max_t or self.max_t)
         envs = [self.make_env() for _ in range(self.n_envs)]
         return envs[0] if self.n_envs == 1 else envs
 

@@ -225,14 +225,19 @@ def _play_episodes(policy, env, n_episodes, max_t, dev):
         for i in np.flatnonzero(playing & (ended | capped)):
             finished += 1
             length[i] = 0
-            # A copy cut off by max_t is mid-episode, so it cannot start a fresh one: it waits.
-            if started < n_episodes and not capped[i]:
+            # A vector env cannot reset one copy: a copy it did not end itself (cut off by max_t) waits.
+            if started < n_episodes and not (vector and capped[i]):
                 episode[i] = started
                 started += 1
                 if not vector:
                     obs[i] = envs[i].reset()[0]
             else:
                 episode[i] = -1
+        if started < n_episodes and not (episode >= 0).any():
+            # Only a vector env gets here: it cannot restart one copy, so copies cut off by max_t sit idle.
+            raise ValueError(f"Every copy of the vector env was cut off by max_t={max_t} before {n_episodes} "
+                             "episodes started. Build it with max_episode_steps=max_t (PixelcopterVecEnv does "
+                             "this in ReinforceConfig.make_train_env) so that capped copies restart.")
     O, A, R, E = (np.concatenate(x) for x in (obs_log, act_log, rew_log, ep_log))
     order = np.argsort(E, kind="stable")  # group by episode, keeping time order inside each
     bounds = np.searchsorted(E[order], np.arange(n_episodes + 1))

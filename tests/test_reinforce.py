@@ -324,6 +324,26 @@ def test_play_episodes_splits_a_batch_over_fewer_copies():
     assert all(len(r) <= 5 for r in short)
 
 
+def test_copies_cut_off_by_max_t_restart_or_say_why_they_cannot():
+    # More episodes than copies, and every episode reaches max_t: a list of envs resets its capped copies.
+    torch.manual_seed(0)
+    policy = Policy(7, 2, 8)
+    envs = [gym.make("Pixelcopter-PLE-v0") for _ in range(2)]
+    _, _, rewards = reinforce._play_episodes(policy, envs, 5, 3, torch.device("cpu"))  # no copter dies in 3 steps
+    assert [len(r) for r in rewards] == [3] * 5
+    # A vector env that truncates at max_t restarts them itself; the kit's training env is built that way.
+    from helpers.pixelcopter import PixelcopterVecEnv
+
+    _, _, rewards = reinforce._play_episodes(policy, PixelcopterVecEnv(2, max_episode_steps=3), 5, 3,
+                                             torch.device("cpu"))
+    assert [len(r) for r in rewards] == [3] * 5
+    config = defaults.PIXELCOPTER.replace(n_envs=2)
+    assert config.make_train_env().max_episode_steps == config.train_max_t
+    # One that does not cannot reset a single copy: a clear error instead of waiting forever.
+    with pytest.raises(ValueError, match="max_episode_steps=max_t"):
+        reinforce._play_episodes(policy, PixelcopterVecEnv(2), 5, 3, torch.device("cpu"))
+
+
 def test_value_baseline_fit_takes_the_steps_asked_on_subsets_and_learns():
     torch.manual_seed(0)
     states = torch.randn(1000, 7)
