@@ -1,16 +1,20 @@
 """Test set-up shared by the whole suite: the notebook copies that nbval executes.
 
-nbval runs every notebook twice, from copies built here under ``build/nbtest`` before collection:
-  shipped/  each notebook exactly as committed (TODOs unfilled): every cell must run;
-  solved/   each TODO-EXERCISE cell replaced by the reference from ``helpers``, in strict mode: every check passes.
-Each copy gets one extra first cell, the test preamble, that sets the environment the kernel runs in: quick
-training for the long unit 4 runs, no Hub token, Hub downloads served from an offline cache.
-Cells marked ``# NBVAL_CHECK_OUTPUT`` are compared with ``tests/expected_outputs.json`` (keyed by cell id),
-because the notebooks themselves are committed without outputs.
+nbval runs every notebook three times, from copies built here under ``build/nbtest`` before collection:
+  shipped/  each notebook exactly as committed (TODOs unfilled): every cell runs, and the agents it grades
+            and pushes say they were trained by the kit's reference;
+  solved/   each TODO-EXERCISE cell replaced by the reference from ``helpers``, defined in the notebook as a
+            learner would, in strict mode: every check passes and every graded agent was trained by that code;
+  course/   the TODO cells filled with code written the course's way (``tests/course_solutions.py``): it must
+            be accepted and train the agents just the same.
+The test switches live here, never in a learner's cell: a first cell (the test preamble) sets the kernel's
+environment (strict mode, no Hub token, Hub downloads from an offline cache), cells after the hyperparameter
+cells shorten the long unit 4 runs, and a last cell checks whose code trained the pushed agents. Cells tagged
+``nbval-check-output`` are compared with ``tests/expected_outputs.json`` (keyed by cell id), because the
+notebooks themselves are committed without outputs.
 """
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -25,33 +29,57 @@ NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "build" / "nbtest"
 EXPECTED = ROOT / "tests" / "expected_outputs.json"
 TODO_MARK = "# TODO-EXERCISE:"
+CHECK_OUTPUT_TAG = "nbval-check-output"
+VARIANTS = ("shipped", "solved", "course")
+
+# Injected after the cell with this id: shorter training, so the whole suite runs in minutes on 2 cores.
+QUICK = {
+    "04_reinforce.ipynb": {
+        "code-22": 'cartpole_hyperparameters["n_training_episodes"] = 300  # test run: shorter training',
+        "code-34": 'pixelcopter_hyperparameters["n_training_episodes"] = 2048  # test run: shorter training',
+    },
+}
+
+# The Hub repos each notebook pushes (dry runs, into hub_exports/): whose code trained them is checked.
+PUSHED = {
+    "01_frozenlake.ipynb": ["q-FrozenLake-v1-4x4-noSlippery"],
+    "02_taxi.ipynb": ["q-Taxi-v3"],
+    "04_reinforce.ipynb": ["Reinforce-CartPole-v1", "Reinforce-Pixelcopter-PLE-v0"],
+}
 
 # pytest expands `testpaths` right after loading this file, before any hook runs: the folder must exist
 # by then (in a fresh clone it does not), or the notebook copies built below would never be collected.
 (BUILD / "shipped").mkdir(parents=True, exist_ok=True)
 
-# Exercise name -> where its reference lives. Names that are not functions are handled in solution_source.
-EXERCISE_MODULES = ("helpers.qlearning", "helpers.reinforce")
-
 
 def solution_source(name: str) -> str:
-    """The code a learner who solved exercise ``name`` would have in the TODO cell."""
+    """The code a learner who solved exercise ``name`` would have in the TODO cell (the kit's reference)."""
+    import inspect
+
+    from helpers import qlearning, qlearning_checks, reinforce
     from helpers.exercises import solution_cell
 
-    if name == "spaces":  # notebook 02's warm-up: two assignments, not a function
-        return "state_space = env.observation_space.n\naction_space = env.action_space.n\n"
-    for module_name in EXERCISE_MODULES:
-        module = importlib.import_module(module_name)
-        if hasattr(module, name):
-            return solution_cell(getattr(module, name))
-    raise LookupError(f"No reference solution for exercise {name!r} in {EXERCISE_MODULES}")
+    if name in qlearning_checks.SOLUTIONS:  # lines of code rather than functions
+        return qlearning_checks.SOLUTIONS[name]
+    if name == "act":  # the debugging exercise: the method, fixed
+        return solution_cell(reinforce.Policy.act)
+    for module in (qlearning, reinforce):
+        obj = getattr(module, name, None)
+        if obj is not None and (inspect.isfunction(obj) or inspect.isclass(obj)):
+            return solution_cell(obj)
+    raise LookupError(f"No reference solution for exercise {name!r}")
+
+
+def course_source(name: str) -> str:
+    from tests.course_solutions import COURSE
+
+    return COURSE[name]
 
 
 def preamble(strict: bool, hub_cache: str) -> str:
     lines = [
         "# Test preamble (added by conftest.py, not part of the notebook)",
         "import os",
-        "os.environ['KIT_QUICK'] = '1'",
         f"os.environ['KIT_STRICT'] = '{int(strict)}'",
         "os.environ['SDL_VIDEODRIVER'] = 'dummy'",
         "os.environ['MPLBACKEND'] = 'Agg'",
@@ -64,31 +92,63 @@ def preamble(strict: bool, hub_cache: str) -> str:
     return "\n".join(lines)
 
 
+def provenance_check(repos: list[str], expected: str) -> str:
+    """A last cell: the agents this notebook pushed were trained by ``expected`` code for every exercise."""
+    return "\n".join([
+        "# Test check (added by conftest.py): whose code trained the pushed agents",
+        "import json, pathlib",
+        f"for repo in {repos!r}:",
+        "    results = json.loads((pathlib.Path('hub_exports') / repo / 'results.json').read_text())",
+        "    trained_with = results.get('trained_with') or {}",
+        f"    assert trained_with and set(trained_with.values()) == {{{expected!r}}}, (repo, trained_with)",
+        "    print(repo, trained_with)",
+    ])
+
+
 def exercise_name(cell) -> str | None:
     first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
     return first[len(TODO_MARK):].strip() if first.startswith(TODO_MARK) else None
 
 
+def checks_output(cell) -> bool:
+    return CHECK_OUTPUT_TAG in cell.get("metadata", {}).get("tags", [])
+
+
 def build_copies(hub_cache: str) -> None:
     expected = json.loads(EXPECTED.read_text()) if EXPECTED.exists() else {}
     shutil.rmtree(BUILD, ignore_errors=True)
-    for variant in ("shipped", "solved"):
+    for variant in VARIANTS:
         (BUILD / variant).mkdir(parents=True)
         for path in sorted(NOTEBOOKS.glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
+            if variant == "course" and not any(exercise_name(c) for c in nb.cells if c.cell_type == "code"):
+                continue  # nothing to type in
             wanted = expected.get(path.name, {})
+            cells = []
             for cell in nb.cells:
+                cells.append(cell)
                 if cell.cell_type != "code":
                     continue
                 name = exercise_name(cell)
-                if variant == "solved" and name:
-                    cell.source = f"{TODO_MARK} {name} (solved by the test harness)\n" + solution_source(name)
-                if "NBVAL_CHECK_OUTPUT" in cell.source and cell.get("id") in wanted:
+                if name and variant != "shipped":
+                    source = solution_source(name) if variant == "solved" else course_source(name)
+                    cell.source = f"{TODO_MARK} {name} (filled in by the test harness)\n" + source
+                if checks_output(cell) and cell.get("id") in wanted:
                     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=wanted[cell["id"]])]
                     cell.execution_count = 1  # nbval ignores outputs of cells marked as never run
-            first = nbformat.v4.new_code_cell(preamble(variant == "solved", hub_cache))
+                if cell.get("id") in QUICK.get(path.name, {}):
+                    quick = nbformat.v4.new_code_cell(QUICK[path.name][cell["id"]])
+                    quick["id"] = f"test-quick-{cell['id']}"
+                    cells.append(quick)
+            first = nbformat.v4.new_code_cell(preamble(variant != "shipped", hub_cache))
             first["id"] = "test-preamble"
-            nb.cells.insert(0, first)
+            cells.insert(0, first)
+            if path.name in PUSHED:
+                last = nbformat.v4.new_code_cell(provenance_check(PUSHED[path.name],
+                                                                  "kit reference" if variant == "shipped" else "yours"))
+                last["id"] = "test-provenance"
+                cells.append(last)
+            nb.cells = cells
             nbformat.write(nb, BUILD / variant / path.name)
 
 

@@ -73,16 +73,6 @@ TAXI = QLearningConfig("Taxi-v3", n_training_episodes=25_000, decay_rate=0.005, 
 # ---------------------------------------------------------------------------------------------------
 # Unit 4: REINFORCE
 # ---------------------------------------------------------------------------------------------------
-QUICK_ENV_VAR = "KIT_QUICK"
-
-
-def quick_mode() -> bool:
-    """True when ``KIT_QUICK=1``: the tests' switch for shorter training. The only place it is read."""
-    import os
-
-    return os.environ.get(QUICK_ENV_VAR, "") not in ("", "0")
-
-
 @dataclass(frozen=True)
 class ReinforceConfig:
     """Everything needed to build the env and the policy, train with REINFORCE and evaluate as the kit does.
@@ -92,13 +82,14 @@ class ReinforceConfig:
     """
 
     env_id: str
-    h_size: int | tuple = 16
+    h_size: int | tuple = 16           # hidden width of policy_class (a tuple: a PolicyNetwork of those widths)
+    policy_class: str = "Policy"       # the exercise's class that make_policy builds: Policy or PixelcopterPolicy
     n_training_episodes: int = 1000
     n_evaluation_episodes: int = 10
     max_t: int = 1000                  # evaluation cap per episode (the course's max_t)
     gamma: float = 0.99
     lr: float = 1e-2
-    n_envs: int = 8                    # env copies played side by side
+    n_envs: int = 1                    # env copies played side by side (1: the course's loop, reinforce)
     batch_episodes: int | None = None  # episodes per gradient step (None: n_envs, one per copy)
     train_max_t: int | None = None     # cap on a training episode (None: max_t)
     entropy_coef: float = 0.0          # exploration bonus, annealed linearly to entropy_final
@@ -111,13 +102,6 @@ class ReinforceConfig:
     value_batch_size: int | None = None  # states drawn from the batch for each of those steps (None: all)
     eval_greedy: bool = True           # evaluate with the most likely action (False: sample, as the course)
     eval_seed: int | None = 2024       # seeds the evaluation env's first reset, so evaluations repeat exactly
-    quick_episodes: int | None = None  # n_training_episodes under KIT_QUICK=1 (tests only)
-
-    def quick(self) -> "ReinforceConfig":
-        """This config, shortened when ``KIT_QUICK=1`` (CI runs the notebooks that way); else unchanged."""
-        if quick_mode() and self.quick_episodes is not None:
-            return dataclasses.replace(self, n_training_episodes=self.quick_episodes)
-        return self
 
     def make_env(self, **extra) -> gym.Env:
         from helpers.envs import make_env
@@ -155,36 +139,34 @@ class ReinforceConfig:
         return dataclasses.replace(self, **changes)
 
 
-# CartPole: the course's 4-16-2 policy and lr 1e-2, with 8 episodes per update and gamma 0.99 instead of
-# one episode and gamma 1.0. Passes (>= 350) on every seed measured, in about 5-10 s on one CPU core.
-CARTPOLE = ReinforceConfig("CartPole-v1", h_size=16, n_training_episodes=1000, max_t=1000, gamma=0.99,
-                           lr=1e-2, n_envs=8, quick_episodes=400)
+# CartPole: the course's loop (one episode per update) and its 4-16-2 policy, lr 1e-2 and 1,000 episodes;
+# gamma 0.99 instead of 1.0, so the last steps of a long episode are not judged as bad as the first ones are good,
+# and greedy evaluation (the kit's protocol). The notebook's CartPole cells train exactly this.
+CARTPOLE = ReinforceConfig("CartPole-v1", h_size=16, n_training_episodes=1000, max_t=1000, gamma=0.99, lr=1e-2)
 
-# The course's own CartPole values (one episode per update, gamma 1.0, sampled evaluation), for comparison.
-# Its evaluation env is seeded like the kit's so that runs repeat (the course does not seed it).
-CARTPOLE_COURSE = ReinforceConfig("CartPole-v1", h_size=16, n_training_episodes=1000, max_t=1000, gamma=1.0,
-                                  lr=1e-2, n_envs=1, eval_greedy=False)
+# The course's own CartPole values (gamma 1.0, sampled evaluation), for comparison. Its evaluation env is
+# seeded like the kit's so that runs repeat (the course does not seed it).
+CARTPOLE_COURSE = CARTPOLE.replace(gamma=1.0, eval_greedy=False)
 
-# Pixelcopter: a 7-64-64-2 policy that sees the observation relative to the copter ("pixelcopter-relative":
-# where the block and the corridor are from where it is), scaled to order 1; 256 episodes per update from 128
-# copters simulated together, a higher learning rate than the course's (1e-4), training episodes capped at
-# 2,000 steps, greedy evaluation. Measured: passes (>= 5) on 18 of 20 training seeds (9 of 0-9, 9 of 10-19),
-# about 8 min per seed on a slow 2-core machine, mean scores 175-604 (benchmarks/README-reinforce.md).
-PIXELCOPTER = ReinforceConfig("Pixelcopter-PLE-v0", h_size=(64, 64), n_training_episodes=64_000, max_t=10_000,
-                              gamma=0.99, lr=3e-3, n_envs=128, batch_episodes=256, train_max_t=2000,
-                              obs_scale=(8.0, 0.5, 4.0, 4.0, 16.0, 8.0, 8.0), obs_features="pixelcopter-relative",
-                              quick_episodes=2048)
+# The kit's fast path on CartPole: 8 episodes per update, played side by side (train_batched).
+CARTPOLE_BATCHED = CARTPOLE.replace(n_envs=8)
 
-# The previous defaults: the same on the raw observation (only scaled), for twice the episodes. Measured: passes
-# on 6 of 10 training seeds, 3.5 min per seed, mean scores 18-175. Kept for comparison (`pixelcopter-raw`).
+# Pixelcopter: the exercise's two-hidden-layer policy (64, 64) seeing the observation relative to the copter
+# ("pixelcopter-relative": where the block and the corridor are from where it is), scaled to order 1; 256
+# episodes per update from 128 copters simulated together (train_batched), a higher learning rate than the
+# course's 1e-4 (large batches afford it), training episodes capped at 2,000 steps so that no update waits for
+# one long episode, and greedy evaluation. Results: benchmarks/README-reinforce.md.
+PIXELCOPTER = ReinforceConfig("Pixelcopter-PLE-v0", h_size=64, policy_class="PixelcopterPolicy",
+                              n_training_episodes=64_000, max_t=10_000, gamma=0.99, lr=3e-3, n_envs=128,
+                              batch_episodes=256, train_max_t=2000, obs_scale=(8.0, 0.5, 4.0, 4.0, 16.0, 8.0, 8.0),
+                              obs_features="pixelcopter-relative")
+
+# The previous defaults: the same on the raw observation (only scaled), for twice the episodes; for comparison.
 PIXELCOPTER_RAW = PIXELCOPTER.replace(n_training_episodes=128_000, obs_features=None)
 
 # The raw-observation config with a learned baseline V(s) fitted by 8 Adam steps per update (256 copters).
-# Measured: mean scores about 4 times higher than PIXELCOPTER_RAW's, but the same 6 of 10 seeds passing, in twice
-# the time (7 min per seed): the spread grows with the mean. The benchmark keeps it as `pixelcopter-baseline`.
 PIXELCOPTER_BASELINE = PIXELCOPTER_RAW.replace(n_envs=256, value_h=64, value_steps=8, value_batch_size=32_768)
 
-# The course's Pixelcopter values (7-64-128-2, lr 1e-4, one episode per update, sampled evaluation): about
-# 30 min per seed with the kit's code on one core (1 of 2 seeds passed), 1-3.5 h with the course's own code.
+# The course's Pixelcopter values (7-64-128-2, lr 1e-4, one episode per update, sampled evaluation).
 PIXELCOPTER_COURSE = ReinforceConfig("Pixelcopter-PLE-v0", h_size=(64, 128), n_training_episodes=50_000,
                                      max_t=10_000, gamma=0.99, lr=1e-4, n_envs=1, eval_greedy=False)

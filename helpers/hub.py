@@ -274,13 +274,22 @@ def _kit_url() -> str:
 def _results_section(results: dict) -> str:
     from helpers.scoring import pass_line
 
+    from helpers.provenance import describe
+
     ev = results["evaluation"]
-    seeds = "the course's fixed reset seeds" if ev.get("seeds") else "unseeded resets"
+    if ev.get("seeding") == "one reset seed per episode":
+        seeds = "the course's fixed reset seeds"
+    elif ev.get("seeds"):
+        seeds = f"the first reset seeded with {ev['seeds'][0]}"
+    else:
+        seeds = "unseeded resets"
+    who = describe(results.get("trained_with"))
+    who = f" The agent was {who}." if who else ""
     return (f"{_RESULTS_START}\n## Evaluation\n\n"
-            f"`{pass_line(results['env_name'], results['mean_reward'], results['std_reward'])}`\n\n"
-            f"Mean reward {results['mean_reward']:.2f} +/- {results['std_reward']:.2f} over "
+            f"`{pass_line(results['env_name'], results['mean_reward'], results['std_reward'], results.get('trained_with'))}`"
+            f"\n\nMean reward {results['mean_reward']:.2f} +/- {results['std_reward']:.2f} over "
             f"{results['n_eval_episodes']} episodes ({ev['policy']} actions, at most {ev['max_steps']} steps, "
-            f"{seeds}), evaluated {results['eval_datetime']}. The score is mean - std.\n{_RESULTS_END}")
+            f"{seeds}), evaluated {results['eval_datetime']}. The score is mean - std.{who}\n{_RESULTS_END}")
 
 
 def _card_body(kind: str, repo_id: str, results: dict, hyperparameters: dict | None, video: bool = True) -> str:
@@ -356,19 +365,6 @@ def _json_default(obj):
     return str(obj)
 
 
-def _policy_architecture(policy, hyperparameters: dict) -> dict:
-    arch = getattr(policy, "architecture", None)
-    if isinstance(arch, Mapping):
-        return dict(arch)
-    try:  # a learner's own Policy class: the course's hyperparameter names give its sizes
-        return {"s_size": int(hyperparameters["state_space"]), "a_size": int(hyperparameters["action_space"]),
-                "h_size": hyperparameters["h_size"]}
-    except KeyError as err:
-        raise ValueError("Cannot tell the policy's layer sizes: give it an `architecture` property (as "
-                         "helpers.reinforce.Policy has) or put 'state_space', 'action_space' and 'h_size' "
-                         f"in the hyperparameters (missing {err}).") from None
-
-
 def _render_env(env_id: str, env_kwargs: dict):
     from helpers.envs import make_env
 
@@ -382,7 +378,7 @@ def _now() -> str:
 def push_to_hub(repo_id: str, model, env=None, eval_env=None, video_fps: int | None = None, *,
                 hyperparameters: Mapping | None = None, token: str | None = None, endpoint: str | None = None,
                 private: bool | None = None, dry_run: bool = False, local_dir=None, export_root=EXPORT_ROOT,
-                record: bool = True, greedy: bool | None = None, eval_seed=None,
+                record: bool = True, greedy: bool | None = None, eval_seed=None, trained_with: Mapping | None = None,
                 commit_message: str | None = None, local_repo_path=None) -> PushResult:
     """Evaluate ``model`` once, save its repo files locally, and upload them to ``repo_id``.
 
@@ -391,8 +387,11 @@ def push_to_hub(repo_id: str, model, env=None, eval_env=None, video_fps: int | N
         ``qlearning_model``); ``env`` the env it is evaluated on (built from the dict when omitted).
       * ``push_to_hub(repo_id, policy, hyperparameters, eval_env, video_fps=30)``: a REINFORCE policy,
         the course's hyperparameter dict (``env_id``, ``max_t``, ``n_evaluation_episodes``...) and the
-        evaluation env. ``greedy``/``eval_seed`` choose the evaluation protocol (default: that of
-        ``helpers.reinforce.evaluate_agent``, greedy).
+        evaluation env. ``greedy``/``eval_seed`` choose the evaluation protocol (default: greedy). Any
+        policy built from ``nn.Linear`` layers with ReLU between them is saved as a ``PolicyNetwork``.
+
+    ``trained_with`` (from ``helpers.provenance.trained_with``) says whose code trained the agent; it goes
+    into ``results.json``, the pass line and the card.
 
     The files go to ``export_root/<repo name>/`` before any network step. ``dry_run=True`` or
     ``local_dir=FOLDER`` writes the folder (to ``local_dir`` if given) and uploads nothing: a way to see
@@ -421,6 +420,8 @@ def push_to_hub(repo_id: str, model, env=None, eval_env=None, video_fps: int | N
         else:
             raise TypeError(f"push_to_hub expects the Q-learning model dict or a torch policy, got {type(model).__name__}.")
         results["repo_id"] = repo_id
+        if trained_with is not None:
+            results["trained_with"] = dict(trained_with)
         video = results.pop("_video")
         (staging / "results.json").write_text(json.dumps(results, indent=2, default=_json_default) + "\n")
         if record:
@@ -436,7 +437,7 @@ def push_to_hub(repo_id: str, model, env=None, eval_env=None, video_fps: int | N
                         pushed=False, files=files)
     from helpers.scoring import pass_line
 
-    print(pass_line(results["env_name"], results["mean_reward"], results["std_reward"]))
+    print(pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with")))
     if dry_run or local_dir is not None:
         print(f"Dry run: the repo's files are in {folder}/ ({', '.join(files)}); nothing was uploaded.")
         return result
@@ -485,8 +486,6 @@ def _stage_qlearning(staging: Path, model: Mapping, env) -> dict:
 
 
 def _stage_policy(staging: Path, policy, hyperparameters, env, greedy, eval_seed):
-    import inspect
-
     import torch
 
     from helpers import reinforce
@@ -502,21 +501,13 @@ def _stage_policy(staging: Path, policy, hyperparameters, env, greedy, eval_seed
         env = make_env(env_id)
     max_steps = int(hp.get("max_t", hp.get("max_steps", 1000)))
     n_eval = int(hp.get("n_evaluation_episodes", hp.get("n_eval_episodes", 10)))
-    arch = _policy_architecture(policy, hp)
-    params = inspect.signature(reinforce.evaluate_agent).parameters
-    kwargs = {}
-    if "greedy" in params:  # default: the protocol helpers.reinforce.evaluate_agent itself defaults to
-        default = params["greedy"].default
-        kwargs["greedy"] = bool(default is True) if greedy is None else bool(greedy)
-    elif greedy:
-        raise ValueError("This helpers.reinforce.evaluate_agent has no greedy option.")
-    if eval_seed is not None and "seed" in params:
-        kwargs["seed"] = int(eval_seed)
-    mean, std = reinforce.evaluate_agent(env, max_steps, n_eval, policy, **kwargs)
-    state = {k: v.detach().cpu().clone() for k, v in policy.state_dict().items()}
-    torch.save({"format": POLICY_FORMAT, "architecture": arch, "state_dict": state}, staging / POLICY_FILE)
+    net = reinforce.export_network(policy)  # the one saved format: anyone can rebuild it without code
+    greedy_used = True if greedy is None else bool(greedy)
+    mean, std = reinforce.evaluate_agent(env, max_steps, n_eval, net, greedy=greedy_used,
+                                         seed=None if eval_seed is None else int(eval_seed))
+    state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
+    torch.save({"format": POLICY_FORMAT, "architecture": net.architecture, "state_dict": state}, staging / POLICY_FILE)
     (staging / "hyperparameters.json").write_text(json.dumps(hp, indent=2, default=_json_default) + "\n")
-    greedy_used = kwargs.get("greedy", False)
     env_kwargs = env_kwargs_of(env)
     results = _results(env_id, env_kwargs, mean, std, n_eval,
                        {"policy": "greedy" if greedy_used else "sampling", "max_steps": max_steps,
@@ -548,12 +539,10 @@ def _record_replay(path: Path, model, results: dict, video: dict, fps: int) -> N
             policy = np.asarray(model["qtable"])
             max_steps = results["evaluation"]["max_steps"]
         else:
-            import torch
+            from helpers.reinforce import choose_action
 
             def policy(state, _p=model):  # the action the evaluation protocol plays
-                with torch.no_grad():
-                    probs = _p(torch.as_tensor(np.asarray(state), dtype=torch.float32).unsqueeze(0))
-                return int(probs.argmax(-1).item()) if video["greedy"] else int(torch.multinomial(probs, 1).item())
+                return choose_action(_p, state, greedy=video["greedy"])
             max_steps = None
         record_video(env, policy, path, fps=fps, max_steps=max_steps, seed=video["seed"])
         env.close()
@@ -709,7 +698,7 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
       strings, containers and NumPy arrays; anything else is refused by name). Old course models
       (NumPy 1.x pickles) load unchanged.
     * ``*.pt``: a policy pushed by the kit, loaded weights-only and rebuilt as ``policy_class``
-      (default ``helpers.reinforce.Policy``), ready to evaluate.
+      (default ``helpers.reinforce.PolicyNetwork``), ready to evaluate.
     * ``*.json``: the parsed JSON.
     The download goes through the library's cache (``HF_HUB_CACHE``); offline (``HF_HUB_OFFLINE=1``) it
     is served from there.
@@ -784,7 +773,7 @@ def _load_policy(path: Path, policy_class=None):
                            "Build your Policy yourself and use policy.load_state_dict(torch.load(path, "
                            "weights_only=True)).")
     if policy_class is None:
-        from helpers.reinforce import Policy as policy_class
+        from helpers.reinforce import PolicyNetwork as policy_class
     policy = policy_class(**arch)
     policy.load_state_dict(state)
     policy.eval()

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-__all__ = ["np", "tqdm", "DEFAULT_RNG", "initialize_q_table", "greedy_policy", "epsilon_greedy_policy",
-           "epsilon_at", "train", "evaluate_agent", "train_from_config", "train_and_evaluate"]
+# What a solved notebook cell imports before a reference solution (``helpers.exercises.solution_cell``):
+# the support names, never the exercises themselves, so the notebook's own functions stay the learner's.
+__all__ = ["np", "tqdm", "DEFAULT_RNG", "epsilon_at"]
 
 # Used when the caller passes no generator; pass your own ``rng`` for reproducible runs.
 DEFAULT_RNG = np.random.default_rng()

@@ -1,13 +1,55 @@
-"""Checks for the unit 2 exercises. Each returns the function the notebook should carry on with."""
+"""Checks for the unit 2 exercises. Each returns the function the notebook should carry on with.
+
+Accepted functions are saved for notebook 02 (``exercises.save_solution``), which trains Taxi with them.
+"""
 from __future__ import annotations
 
+import inspect
 from collections import Counter
 
 import gymnasium as gym
 import numpy as np
 
 from helpers import qlearning
-from helpers.exercises import Problem, run_check
+from helpers.exercises import Problem, adapt_call, run_check
+from helpers.provenance import global_names
+
+UNIT = "unit2"  # the file notebook 01 saves accepted solutions to, and notebook 02 loads them from
+
+# The two exercises that are lines of code rather than functions: their solutions, written once.
+SOLUTIONS = {
+    "env": 'env = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False, render_mode="rgb_array")\n',
+    "spaces": "state_space = env.observation_space.n\naction_space = env.action_space.n\n",
+}
+
+
+def check_frozenlake_env(env):
+    """Notebook 01's first exercise: the 4x4, non-slippery lake that renders to arrays. Returns the env to use."""
+    def check(fn):
+        made = fn()
+        if made is None or made is Ellipsis:
+            raise Problem("env is still None: create it with gym.make(...).")
+        if not isinstance(made, gym.Env):
+            raise Problem(f"env is a {type(made).__name__}; create it with gym.make(\"FrozenLake-v1\", ...).")
+        spec_id = getattr(getattr(made, "spec", None), "id", None)
+        if spec_id != "FrozenLake-v1":
+            raise Problem(f"this is {spec_id!r}; we start with \"FrozenLake-v1\".")
+        lake = made.unwrapped
+        if lake.desc.shape != (4, 4):
+            raise Problem(f"the map is {lake.desc.shape[0]}x{lake.desc.shape[1]}; pass map_name=\"4x4\".")
+        slippery = any(len(outcomes) > 1 for moves in lake.P.values() for outcomes in moves.values())
+        if slippery:
+            raise Problem("the ice is slippery (the default): pass is_slippery=False, so every move goes where the "
+                          "agent intends.")
+        if made.render_mode != "rgb_array":
+            raise Problem(f"render_mode is {made.render_mode!r}; pass render_mode=\"rgb_array\" so the notebook "
+                          "can draw frames without a screen (Colab and Kaggle have none).")
+
+    def reference():
+        return gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False, render_mode="rgb_array")
+
+    reference.__qualname__ = "SOLUTIONS['env']"
+    return run_check("env", lambda: env, reference, check)()
 
 UNFILLED = "it returned {!r}: is the TODO still unfilled?"
 
@@ -36,7 +78,7 @@ def check_initialize_q_table(initialize_q_table):
                 raise Problem(f"the dtype is {table.dtype}; Q-values are fractions, so use floats "
                               "(np.zeros gives float64 by default).")
 
-    return run_check("initialize_q_table", initialize_q_table, qlearning.initialize_q_table, check)
+    return run_check("initialize_q_table", initialize_q_table, qlearning.initialize_q_table, check, save=UNIT)
 
 
 def check_greedy_policy(greedy_policy):
@@ -60,16 +102,26 @@ def check_greedy_policy(greedy_policy):
         ties = np.zeros((1, 4))
         seen = Counter(int(fn(ties, 0)) for _ in range(200))
         if len(seen) == 1:
-            raise Problem(f"when all actions tie (a fresh Q-table) it always picks action {next(iter(seen))}. "
-                          "Break ties at random, e.g. np.random.choice(np.flatnonzero(q == q.max())): with "
-                          "np.argmax alone the agent may never explore FrozenLake 8x8.")
+            return [f"when all actions tie (a fresh Q-table) it always picks action {next(iter(seen))}, as "
+                    "np.argmax does. That is the course's version and it trains FrozenLake 4x4 and Taxi, but on "
+                    "the 8x8 lake the agent may never find the goal. The kit breaks ties at random: "
+                    "np.random.choice(np.flatnonzero(q == q.max()))."]
 
-    return run_check("greedy_policy", greedy_policy, qlearning.greedy_policy, check)
+    return run_check("greedy_policy", greedy_policy, qlearning.greedy_policy, check, save=UNIT)
 
 
 def check_epsilon_greedy_policy(epsilon_greedy_policy):
     def check(fn):
-        Q = np.array([[0.0, 0.0, 1.0, 0.0, 0.0, 0.0]])  # 6 actions, action 2 is best
+        notes, n = [], 6
+        code = getattr(fn, "__code__", None)
+        env = fn.__globals__.get("env") if code is not None and "env" in global_names(code) else None
+        if env is not None and hasattr(env, "action_space"):  # the course's version samples the notebook's env
+            n = int(env.action_space.n)
+            notes.append("your function draws random actions from the notebook's `env`, as the course's does: it "
+                         "works while `env` is the environment you train on. Drawing from range(Qtable.shape[1]) "
+                         "makes it work for any table.")
+        Q = np.zeros((1, n))
+        Q[0, 2] = 1.0  # action 2 is best
         action = fn(Q, 0, 0.0)
         if action is None or action is Ellipsis:
             raise Problem(UNFILLED.format(action) + " Return an action index.")
@@ -78,55 +130,84 @@ def check_epsilon_greedy_policy(epsilon_greedy_policy):
         greedy = [fn(Q, 0, 0.0) for _ in range(50)]
         if any(a != 2 for a in greedy):
             raise Problem("with epsilon = 0 it must always exploit (pick the greedy action), but it did not.")
-        explore = Counter(int(fn(Q, 0, 1.0)) for _ in range(600))
-        if set(explore) != set(range(6)):
-            missing = sorted(set(range(6)) - set(explore))
-            extra = sorted(set(explore) - set(range(6)))
+        explore = Counter(int(fn(Q, 0, 1.0)) for _ in range(100 * n))
+        if set(explore) != set(range(n)):
+            missing = sorted(set(range(n)) - set(explore))
+            extra = sorted(set(explore) - set(range(n)))
             detail = f"actions {missing} never came up" if missing else f"it picked actions {extra} that do not exist"
-            raise Problem(f"with epsilon = 1 it should pick uniformly among the table's 6 actions, but {detail}. "
+            raise Problem(f"with epsilon = 1 it should pick uniformly among the table's {n} actions, but {detail}. "
                           "Draw the random action from range(Qtable.shape[1]) rather than from a global env.")
-        half = sum(fn(Q, 0, 0.5) == 2 for _ in range(2000)) / 2000  # expected 0.5 + 0.5/6 = 0.583
-        if not 0.52 < half < 0.65:
+        expected = 0.5 + 0.5 / n
+        half = sum(fn(Q, 0, 0.5) == 2 for _ in range(2000)) / 2000
+        if abs(half - expected) > 0.065:
             raise Problem(f"with epsilon = 0.5 the greedy action came up {half:.0%} of the time, expected about "
-                          "58% (exploit with probability 1 - epsilon, otherwise a uniform random action). Is the "
-                          "comparison with epsilon the right way round?")
+                          f"{expected:.0%} (exploit with probability 1 - epsilon, otherwise a uniform random action). "
+                          "Is the comparison with epsilon the right way round?")
+        return notes
 
-    return run_check("epsilon_greedy_policy", epsilon_greedy_policy, qlearning.epsilon_greedy_policy, check)
+    return run_check("epsilon_greedy_policy", epsilon_greedy_policy, qlearning.epsilon_greedy_policy, check,
+                     save=UNIT)
 
+
+_MISSING = object()
 
 # FrozenLake 4x4: the holes and the goal end an episode, so nothing may flow back from their rows.
 _FROZENLAKE_TERMINALS = [5, 7, 11, 12, 15]
 
 
+def _train_frozenlake(fn, Qtable):
+    env = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    # Course-style epsilon-greedy draws random actions from the notebook's global `env` (in notebook 02, Taxi):
+    # while the check trains on its own lake, that name points to the lake.
+    namespace = getattr(inspect.unwrap(fn), "__globals__", {})
+    saved = namespace.get("env", _MISSING)
+    if saved is not _MISSING:
+        namespace["env"] = env
+    try:
+        out = fn(n_training_episodes=2000, min_epsilon=0.05, max_epsilon=1.0, decay_rate=0.0005, env=env,
+                 max_steps=99, Qtable=Qtable, learning_rate=0.7, gamma=0.95, seed=0, progress=False)
+    finally:
+        if saved is not _MISSING:
+            namespace["env"] = saved
+    return out, env
+
+
 def check_train(train):
+    """Check ``train``; course-style versions (``learning_rate``/``gamma`` read from the notebook) are
+    accepted and called with them (``exercises.adapt_call``)."""
+    adapted, notes = adapt_call(train, qlearning.train)
+
     def check(fn):
-        env = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
-        env.reset(seed=0)
-        Qtable = np.zeros((16, 4))
-        Qtable[_FROZENLAKE_TERMINALS] = 100.0  # a correct update never reads these rows
-        out = fn(n_training_episodes=2000, min_epsilon=0.05, max_epsilon=1.0, decay_rate=0.005, env=env,
-                 max_steps=99, Qtable=Qtable, learning_rate=0.7, gamma=0.95)
+        out, env = _train_frozenlake(fn, np.zeros((16, 4)))
         if out is None or out is Ellipsis:
             raise Problem(UNFILLED.format(out) + " Return the trained Qtable at the end.")
         if not isinstance(out, np.ndarray) or out.shape != (16, 4):
             raise Problem(f"it returned {type(out).__name__} {getattr(out, 'shape', '')}; return the Qtable.")
-        learned = np.delete(out, _FROZENLAKE_TERMINALS, axis=0)
-        if np.allclose(learned, 0):
+        if np.allclose(out, 0):
             raise Problem("the Q-table did not change: is the update line still a TODO?")
-        if learned.max() > 1.0 + 1e-9:
-            raise Problem(f"a Q-value reached {learned.max():.1f}, above the largest possible return (1). The "
-                          "update bootstraps from terminal states: when `terminated` is True there is no future, "
-                          "so the target is just the reward.")
-        if learned.min() < 0:
+        if out.max() > 1.0 + 1e-9:
+            raise Problem(f"a Q-value reached {out.max():.2f}, above the largest possible return (1): check "
+                          "Q[s,a] + lr * (reward + gamma * max Q[s'] - Q[s,a]).")
+        if out.min() < 0:
             raise Problem("a Q-value went negative, but FrozenLake has no negative reward: check the signs in "
                           "Q[s,a] + lr * (reward + gamma * max Q[s'] - Q[s,a]).")
         mean, _ = qlearning.evaluate_agent(env, 99, 1, out)
         if mean < 1.0:
-            raise Problem("after 2,000 episodes the greedy agent still does not reach the goal on the 4x4 "
+            raise Problem("after 2,000 episodes with the course's FrozenLake settings the greedy agent still does not reach the goal on the 4x4 "
                           "non-slippery lake (the reference always does). Check the update and that `state` "
                           "moves on to `new_state` after each step.")
+        # A terminal state (hole or goal) has no future. Rows a correct update never reads are set high:
+        # if they leak into the table, the update bootstraps from terminal states.
+        poisoned = np.zeros((16, 4))
+        poisoned[_FROZENLAKE_TERMINALS] = 100.0
+        out, _ = _train_frozenlake(fn, poisoned)
+        if np.delete(out, _FROZENLAKE_TERMINALS, axis=0).max() > 1.0 + 1e-9:
+            notes.append("your update adds gamma * max Q[new_state] also when the step `terminated` the episode, as "
+                         "the course's does. It works here because the Q-values of holes and the goal stay 0, but "
+                         "a terminal state has no future: the kit uses the reward alone as the target then.")
+        return notes
 
-    return run_check("train", train, qlearning.train, check)
+    return run_check("train", adapted, qlearning.train, check, save=UNIT)
 
 
 def check_spaces(env, state_space, action_space):
@@ -141,6 +222,8 @@ def check_spaces(env, state_space, action_space):
                           f"{env.observation_space.n} and {env.action_space.n} (env.observation_space.n, "
                           "env.action_space.n).")
 
-    sizes = run_check("spaces", lambda: (state_space, action_space),
-                      lambda: (int(env.observation_space.n), int(env.action_space.n)), check)
-    return sizes()
+    def reference():
+        return int(env.observation_space.n), int(env.action_space.n)
+
+    reference.__qualname__ = "SOLUTIONS['spaces']"
+    return run_check("spaces", lambda: (state_space, action_space), reference, check)()

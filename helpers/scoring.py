@@ -20,21 +20,28 @@ def result(mean_reward: float, std_reward: float) -> float:
     return float(mean_reward) - float(std_reward)
 
 
-def pass_line(env_name: str, mean_reward: float, std_reward: float) -> str:
+def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str:
     """One fixed, parseable line, e.g. ``Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS``.
 
-    Envs without a course pass mark end in ``(no pass mark)``.
+    Envs without a course pass mark end in ``(no pass mark)``. ``trained_with`` (from
+    ``provenance.trained_with``) adds who wrote the code that trained the agent, e.g.
+    ``(trained with your code)`` or ``(trained with the kit's reference for: train)``.
     """
+    from helpers.provenance import describe
+
     score = result(mean_reward, std_reward)
     head = f"{env_name}: {mean_reward:.2f} +/- {std_reward:.2f} -> result {score:.2f}"
     mark = PASS_MARKS.get(env_name)
     if mark is None:
-        return f"{head} (no pass mark)"
-    passed = score >= mark
-    return f"{head} {'>=' if passed else '<'} {mark:g} {'PASS' if passed else 'FAIL'}"
+        line = f"{head} (no pass mark)"
+    else:
+        passed = score >= mark
+        line = f"{head} {'>=' if passed else '<'} {mark:g} {'PASS' if passed else 'FAIL'}"
+    who = describe(trained_with)
+    return f"{line} ({who})" if who else line
 
 
-def check_pass(env_name: str, mean_reward: float, std_reward: float) -> bool:
+def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> bool:
     """Print the pass line and say whether the agent reaches the course's pass mark.
 
     Returns True when it passes, False when it fails or the env has no pass mark.
@@ -42,6 +49,6 @@ def check_pass(env_name: str, mean_reward: float, std_reward: float) -> bool:
     if not (math.isfinite(mean_reward) and math.isfinite(std_reward)):
         raise ValueError(f"mean and std must be finite numbers, got {mean_reward!r} and {std_reward!r}: "
                          "did the evaluation run any episode?")
-    print(pass_line(env_name, mean_reward, std_reward))
+    print(pass_line(env_name, mean_reward, std_reward, trained_with))
     mark = PASS_MARKS.get(env_name)
     return mark is not None and result(mean_reward, std_reward) >= mark

@@ -47,14 +47,10 @@ def _action_fn(policy, rng: np.random.Generator):
         from helpers.qlearning import greedy_policy
 
         return lambda state: greedy_policy(policy, state, rng)
-    if hasattr(policy, "act"):  # a REINFORCE policy: act(state) -> (action, log_prob)
-        def act(state):
-            import torch
+    if hasattr(policy, "act") and hasattr(policy, "parameters"):  # a REINFORCE policy (a torch module)
+        from helpers.reinforce import choose_action
 
-            with torch.no_grad():
-                action = policy.act(state)
-            return action[0] if isinstance(action, tuple) else action
-        return act
+        return lambda state: choose_action(policy, state, greedy=True)  # as evaluate_agent plays it
     if callable(policy):
         return policy
     raise TypeError(f"record_video needs a Q-table (numpy array), a policy with .act(state), or a function "
@@ -65,7 +61,8 @@ def record_video(env, policy, out_path, fps: int = 1, max_steps: int | None = No
     """Play one episode with ``policy`` in ``env`` and write it to ``out_path`` (mp4).
 
     ``env`` must be made with ``render_mode="rgb_array"``. ``policy`` is a Q-table (played greedily), a
-    policy module with ``act(state)`` (played as it is evaluated), or a function ``state -> action``.
+    policy module (its most likely action, as ``reinforce.evaluate_agent`` plays it), or a function
+    ``state -> action``.
     The episode ends on termination or truncation, and after at most ``max_steps`` steps (default: the
     env's own limit, capped at ``DEFAULT_MAX_STEPS``). Returns ``{"path", "frames", "steps",
     "terminated", "truncated", "total_reward", "frame_shape"}``.
