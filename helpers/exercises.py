@@ -81,10 +81,9 @@ def run_check(name: str, learner_fn, reference_fn, check: Callable, *, save: str
 
 
 def _solution_call(reference) -> str:
-    module = reference.__module__.rsplit(".", 1)[-1]
     if reference.__qualname__.startswith("SOLUTIONS["):  # a line of code, not a function: print it
-        return f"`from helpers.{module} import SOLUTIONS; print({reference.__qualname__})`"
-    return f"show_solution({module}.{reference.__qualname__.replace('.<locals>', '')})"
+        return f"`from {reference.__module__} import SOLUTIONS; print({reference.__qualname__})`"
+    return f"show_solution({reference.__module__}.{reference.__qualname__})"
 
 
 # ---- calling the learner's code the kit's way -----------------------------------------------------------------
@@ -93,7 +92,8 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
 
     Keyword arguments that ``fn`` does not take are bound as globals while it runs when ``fn`` reads them
     from the notebook (the course's ``train`` reads ``learning_rate`` and ``gamma``, its ``reinforce`` reads
-    ``env``), otherwise dropped; an unused ``seed`` still seeds ``env`` and Python's and NumPy's generators.
+    ``env``), otherwise dropped; an unused ``seed`` still seeds ``env`` (and the notebook's ``env``, whose
+    actions course-style epsilon-greedy samples) and Python's and NumPy's generators.
     """
     if not inspect.isfunction(fn):
         return fn, []
@@ -127,7 +127,10 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
             env = mine.get("env", extra.get("env"))
             if env is not None:
                 env.reset(seed=seed)
-                env.action_space.seed(seed)
+            # The notebook's own `env` too: course-style epsilon-greedy samples its action space.
+            for space_owner in {id(e): e for e in (env, fn.__globals__.get("env")) if e is not None}.values():
+                if hasattr(space_owner, "action_space"):
+                    space_owner.action_space.seed(seed)
         if not extra:
             return fn(**mine)
         namespace = dict(fn.__globals__)

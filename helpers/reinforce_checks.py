@@ -2,7 +2,9 @@
 version when it passes, the kit's reference otherwise (in strict mode, ``KIT_STRICT=1``, a failure raises)."""
 from __future__ import annotations
 
+import inspect
 import math
+import re
 import warnings
 
 import gymnasium as gym
@@ -346,6 +348,16 @@ _GYM_API = ("Gymnasium's env.reset() returns (state, info) and env.step() return
             "Write `state, info = env.reset()` and `state, reward, terminated, truncated, info = env.step(action)`.")
 
 
+def _old_gym_api(fn) -> bool:
+    """Does ``fn``'s source use gym's old API (``state = env.reset()``, four values from ``env.step``)?"""
+    try:
+        source = inspect.getsource(inspect.unwrap(fn))
+    except (OSError, TypeError):
+        return False
+    return bool(re.search(r"^\s*\w+\s*=\s*env\.reset\(", source, re.M)
+                or re.search(r"^\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*\w+\s*=\s*env\.step\(", source, re.M))
+
+
 def check_reinforce(reinforce_fn, PolicyClass):
     """Check the learner's REINFORCE loop; return the function to use.
 
@@ -360,8 +372,12 @@ def check_reinforce(reinforce_fn, PolicyClass):
     def run(fn, policy, optimizer, env, n, gamma):
         try:
             return fn(policy, optimizer, n_training_episodes=n, max_t=50, gamma=gamma, print_every=10_000, env=env)
-        except (ValueError, TypeError) as err:
-            if "unpack" in str(err) or "tuple" in str(err):
+        except (ValueError, TypeError, RuntimeError) as err:
+            if "does not require grad" in str(err):
+                raise Problem("no gradient reached the policy's weights: keep the log-probabilities that act() "
+                              "returned as they are (no .item(), .detach() or torch.no_grad() on the way to the "
+                              "loss).") from None
+            if _old_gym_api(fn) or any(word in str(err) for word in ("unpack", "tuple", "object_", "inhomogeneous")):
                 raise Problem(f"it raised {type(err).__name__}: {err}. {_GYM_API}") from None
             raise
 

@@ -213,12 +213,12 @@ def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
     results = json.loads(files["results.json"])
     assert results["evaluation"]["policy"] == "greedy" and results["n_eval_episodes"] == 5
     saved = torch.load(io.BytesIO(files["model.pt"]), weights_only=True)
-    assert saved["architecture"] == policy.architecture
+    assert saved["architecture"] == {"s_size": 4, "a_size": 2, "h_size": 16}  # the exercise's Policy, as a network
 
     loaded = hub.load_from_hub(repo, "model.pt", endpoint=double.url)
-    assert isinstance(loaded, reinforce.Policy) and loaded.architecture == policy.architecture
-    for key, value in policy.state_dict().items():
-        assert torch.equal(loaded.state_dict()[key], value)
+    assert isinstance(loaded, reinforce.PolicyNetwork) and loaded.architecture == saved["architecture"]
+    x = torch.randn(8, 4)
+    assert torch.allclose(loaded(x), policy(x), atol=1e-6)  # the same probabilities as the pushed policy
     assert results["evaluation"]["seeds"] == [123]
     again = reinforce.evaluate_agent(make_env("CartPole-v1"), 100, 5, loaded, greedy=True, seed=123)
     assert again == pytest.approx((results["mean_reward"], results["std_reward"]))
@@ -237,8 +237,9 @@ def test_pixelcopter_policy_dry_run(tmp_path):
     from helpers.envs import make_env
 
     torch.manual_seed(0)
-    policy = reinforce.Policy(7, 2, (16, 16), obs_scale=[8, 0.5, 4, 4, 16, 8, 8], obs_features="pixelcopter-relative")
-    hyperparameters = {"env_id": "Pixelcopter-PLE-v0", "max_t": 200, "n_evaluation_episodes": 3, "h_size": [16, 16]}
+    policy = reinforce.with_inputs(reinforce.PixelcopterPolicy(7, 2, 16), obs_scale=[8, 0.5, 4, 4, 16, 8, 8],
+                                   obs_features="pixelcopter-relative")
+    hyperparameters = {"env_id": "Pixelcopter-PLE-v0", "max_t": 200, "n_evaluation_episodes": 3, "h_size": 16}
     result = hub.push_to_hub(f"{USER}/Reinforce-Pixelcopter-PLE-v0", policy, hyperparameters,
                              make_env("Pixelcopter-PLE-v0"), video_fps=30, local_dir=tmp_path / "pc", eval_seed=0)
     names = sorted(p.name for p in result.folder.iterdir())
@@ -249,7 +250,7 @@ def test_pixelcopter_policy_dry_run(tmp_path):
     results = json.loads((result.folder / "results.json").read_text())
     assert results["pass_mark"] == 5.0 and results["passed"] is (results["result"] >= 5.0)
     loaded = hub.load_model_file(result.folder / "model.pt")
-    assert loaded.architecture == policy.architecture  # the input transform travels with the weights, by name
+    assert loaded.architecture == reinforce.export_network(policy).architecture  # the transform travels, by name
     assert loaded.architecture["obs_features"] == "pixelcopter-relative"
     greedy = results["evaluation"]["policy"] == "greedy"
     again = reinforce.evaluate_agent(make_env("Pixelcopter-PLE-v0"), 200, 3, loaded, greedy=greedy, seed=0)

@@ -418,10 +418,10 @@ def test_crash_report_script_counts_every_episode():
     import torch
 
     from benchmarks.pixelcopter_crashes import crash_causes
-    from helpers.reinforce import Policy
+    from helpers.reinforce import PolicyNetwork
 
     torch.manual_seed(0)
-    report = crash_causes(Policy(7, 2, 8, obs_scale=[8, 0.5, 4, 4, 16, 8, 8]), n_episodes=5, seed=0, max_t=50)
+    report = crash_causes(PolicyNetwork(7, 2, 8, obs_scale=[8, 0.5, 4, 4, 16, 8, 8]), n_episodes=5, seed=0, max_t=50)
     assert sum(report["causes"].values()) == 5 and report["mean_steps"] <= 50
 
 

@@ -1,17 +1,20 @@
-"""Unit 4 (REINFORCE): reference implementations, exercise checks and a tiny training smoke test."""
+"""Unit 4 (REINFORCE): reference implementations, the exercise checks, and tiny training runs."""
+import inspect
 import math
 
 import gymnasium as gym
 import numpy as np
 import pytest
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from torch.distributions import Categorical
 
 import helpers  # noqa: F401  (registers the kit's env ids)
-from helpers import defaults, reinforce, reinforce_checks
+from helpers import defaults, features, reinforce, reinforce_checks
 from helpers.exercises import ExerciseFailed
-from helpers.reinforce import Policy, discounted_returns, evaluate_agent, normalise_returns
+from helpers.reinforce import (Policy, PixelcopterPolicy, PolicyNetwork, discounted_returns, evaluate_agent,
+                               normalise_returns, reinforce_loss)
 
 torch.set_num_threads(1)
 
@@ -21,7 +24,7 @@ def _lenient(monkeypatch):
     monkeypatch.delenv("KIT_STRICT", raising=False)
 
 
-# --- returns ------------------------------------------------------------------------------------------
+# --- returns and loss --------------------------------------------------------------------------------------
 
 def test_discounted_returns_by_hand():
     assert discounted_returns([1.0, 1.0, 1.0], 0.5) == pytest.approx([1.75, 1.5, 1.0])
@@ -44,7 +47,15 @@ def test_normalise_returns_one_step_or_constant_gives_zeros_not_nan(returns):
     assert torch.all(out == 0)
 
 
-# --- the policy ----------------------------------------------------------------------------------------
+def test_reinforce_loss_by_hand():
+    log_probs = torch.tensor([-1.0, -2.0], requires_grad=True)
+    loss = reinforce_loss(log_probs, torch.tensor([1.0, -0.5]))
+    assert float(loss) == pytest.approx(1.0 * 1.0 + (-2.0) * 0.5)  # -(-1*1 + -2*-0.5)
+    loss.backward()
+    assert log_probs.grad.tolist() == [-1.0, 0.5]  # gradient descent raises the first action's log-prob
+
+
+# --- the policies --------------------------------------------------------------------------------------------
 
 def test_policy_shapes_and_probabilities():
     torch.manual_seed(0)
@@ -57,89 +68,174 @@ def test_policy_shapes_and_probabilities():
     assert log_prob.requires_grad and log_prob.shape == (1,)
 
 
-def test_policy_architecture_rebuilds_deep_net_and_scale():
-    policy = Policy(7, 2, (64, 64), obs_scale=[48.0] * 7)
+def test_pixelcopter_policy_has_two_hidden_layers_and_policy_act():
+    policy = PixelcopterPolicy(7, 2, 8)
+    assert [m.out_features for m in policy.modules() if isinstance(m, nn.Linear)] == [8, 8, 2]
+    assert PixelcopterPolicy.act is Policy.act
+    action, log_prob = policy.act(np.zeros(7, dtype=np.float32))
+    assert action in (0, 1) and log_prob.requires_grad
+
+
+def test_policy_network_architecture_rebuilds_deep_net_and_scale():
+    policy = PolicyNetwork(7, 2, (64, 64), obs_scale=[48.0] * 7)
     arch = policy.architecture
     assert arch == {"s_size": 7, "a_size": 2, "h_size": [64, 64], "obs_scale": [48.0] * 7}
-    rebuilt = Policy(**arch)
+    rebuilt = PolicyNetwork(**arch)
     rebuilt.load_state_dict(policy.state_dict())
     x = torch.randn(3, 7) * 30
     assert torch.allclose(rebuilt(x), policy(x))
     assert sum(isinstance(m, torch.nn.Linear) for m in rebuilt.modules()) == 3
-    assert Policy(4, 2, 16).architecture == {"s_size": 4, "a_size": 2, "h_size": 16}
+    assert PolicyNetwork(4, 2, 16).architecture == {"s_size": 4, "a_size": 2, "h_size": 16}
 
 
 def test_pixelcopter_relative_features_by_hand():
     # y 20, velocity -0.5, 3 px below the ceiling (segment centre 29), block ahead 10 px at rows [26, 35).
     obs = torch.tensor([[20.0, -0.5, 3.0, 21.0, 10.0, 30.0, 39.0]])
-    feats = reinforce.pixelcopter_relative(obs)
+    feats = features.pixelcopter_relative(obs)
     assert feats[0].tolist() == pytest.approx([20 - 25.2, -0.5, 3 - 12, 29 - 24, 10.0, 10.5, 10.5])
     obs[0, 5] = 8.0  # a block above instead: the offset turns negative, the distance stays positive
-    assert reinforce.pixelcopter_relative(obs)[0, 5:].tolist() == [-11.5, 11.5]
+    assert features.pixelcopter_relative(obs)[0, 5:].tolist() == [-11.5, 11.5]
 
 
-def test_policy_with_obs_features_sees_them_and_rebuilds():
-    policy = Policy(7, 2, (8, 8), obs_scale=[8, 0.5, 4, 4, 16, 8, 8], obs_features="pixelcopter-relative")
+SCALE = [8, 0.5, 4, 4, 16, 8, 8]
+
+
+def test_with_inputs_sees_the_features_and_exports_as_the_same_network():
+    torch.manual_seed(0)
+    policy = reinforce.with_inputs(PixelcopterPolicy(7, 2, 8), "pixelcopter-relative", SCALE)
     x = torch.randn(5, 7) * 10 + 20
-    expected = reinforce.pixelcopter_relative(x) / policy.obs_scale
-    assert torch.allclose(policy.inputs(x), expected)
-    assert torch.allclose(policy.scores(x), policy.net(expected))
-    arch = policy.architecture
-    assert arch["obs_features"] == "pixelcopter-relative"
-    rebuilt = Policy(**arch)
-    rebuilt.load_state_dict(policy.state_dict())
-    assert torch.allclose(rebuilt(x), policy(x))
+    expected = features.pixelcopter_relative(x) / policy.obs_scale
+    assert torch.allclose(policy(x), policy.policy(expected))
+    net = reinforce.export_network(policy)
+    assert net.architecture == {"s_size": 7, "a_size": 2, "h_size": [8, 8], "obs_scale": [float(v) for v in SCALE],
+                                "obs_features": "pixelcopter-relative"}
+    assert torch.allclose(net(x), policy(x), atol=1e-6)
+    rebuilt = PolicyNetwork(**net.architecture)
+    rebuilt.load_state_dict(net.state_dict())
+    assert torch.allclose(rebuilt(x), policy(x), atol=1e-6)
     value = reinforce.make_value_baseline(defaults.PIXELCOPTER.replace(value_h=8), policy)
     assert value.obs_features == "pixelcopter-relative"
     with pytest.raises(ValueError, match="Unknown obs_features 'relative'.*pixelcopter-relative"):
-        Policy(7, 2, 8, obs_features="relative")
+        reinforce.with_inputs(Policy(7, 2, 8), obs_features="relative")
 
 
-def test_policy_wrong_state_size_says_expected_size():
-    policy = Policy(4, 2, 16)
+def test_the_exercise_policy_with_inputs_is_the_certified_network_bit_for_bit():
+    """make_policy(PIXELCOPTER) builds the exercise's PixelcopterPolicy inside with_inputs; from the same seed
+    it starts from the same weights and computes the same numbers as the PolicyNetwork the kit certified
+    before the exercise existed, so that certification carries over."""
+    torch.manual_seed(3)
+    old = PolicyNetwork(7, 2, (64, 64), obs_scale=defaults.PIXELCOPTER.obs_scale, obs_features="pixelcopter-relative")
+    new = reinforce.make_policy(defaults.PIXELCOPTER, seed=3)
+    assert isinstance(new.policy, PixelcopterPolicy)
+    for a, b in zip(old.parameters(), new.parameters()):
+        assert torch.equal(a, b)
+    x = torch.randn(64, 7) * 10 + 20
+    assert torch.equal(old(x), new(x))
+
+
+def test_export_network_refuses_what_it_cannot_rebuild():
+    class TanhPolicy(Policy):
+        def forward(self, x):
+            return F.softmax(self.fc2(torch.tanh(self.fc1(x))), dim=-1)
+
+    with pytest.raises(ValueError, match="computes something else"):
+        reinforce.export_network(TanhPolicy(4, 2, 8))
+    assert isinstance(reinforce.export_network(Policy(4, 2, 8)), PolicyNetwork)
+
+
+def test_policy_network_wrong_state_size_says_expected_size():
+    policy = PolicyNetwork(4, 2, 16)
     with pytest.raises(ValueError, match="expects observations with 4 values"):
         policy.act(np.zeros(7))
 
 
 # --- training and evaluation -----------------------------------------------------------------------------
 
-def _train(seed, episodes=32):
+def _train_course_loop(seed, episodes=20):
     torch.manual_seed(seed)
+    env = gym.make("CartPole-v1")
+    env.reset(seed=seed)
     policy = Policy(4, 2, 16)
     opt = torch.optim.Adam(policy.parameters(), lr=1e-2)
-    envs = [gym.make("CartPole-v1") for _ in range(4)]
-    scores = reinforce.reinforce(policy, opt, envs, episodes, 1000, 0.99, print_every=0, seed=seed, progress=False)
-    return policy, scores
+    return policy, reinforce.reinforce(policy, opt, episodes, 1000, 0.99, 0, env)
 
 
-def test_reinforce_is_deterministic_under_a_seed():
-    p1, s1 = _train(3)
-    p2, s2 = _train(3)
-    _, s3 = _train(4)
-    assert len(s1) == 32
-    assert s1 == s2
-    assert s1 != s3
+def test_course_loop_is_deterministic_under_seeds():
+    p1, s1 = _train_course_loop(3)
+    p2, s2 = _train_course_loop(3)
+    _, s3 = _train_course_loop(4)
+    assert len(s1) == 20 and s1 == s2 and s1 != s3
     for a, b in zip(p1.parameters(), p2.parameters()):
         assert torch.equal(a, b)
 
 
-def test_reinforce_one_env_one_step_episode_gives_no_nan():
-    class OneStep(gym.Env):
-        observation_space = gym.spaces.Box(-1, 1, (4,))
-        action_space = gym.spaces.Discrete(2)
+def test_course_loop_learns_cartpole():
+    # Random play lasts about 22 steps; 150 one-episode updates take a few seconds and reach far more.
+    _, scores = _train_course_loop(0, episodes=150)
+    assert np.mean(scores[:20]) < 40
+    assert np.mean(scores[-30:]) > 80
 
-        def reset(self, seed=None, options=None):
-            super().reset(seed=seed)
-            return np.zeros(4, dtype=np.float32), {}
 
-        def step(self, action):
-            return np.zeros(4, dtype=np.float32), 1.0, True, False, {}
+class OneStep(gym.Env):
+    observation_space = gym.spaces.Box(-1, 1, (4,))
+    action_space = gym.spaces.Discrete(2)
 
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(4, dtype=np.float32), {}
+
+    def step(self, action):
+        return np.zeros(4, dtype=np.float32), 1.0, True, False, {}
+
+
+@pytest.mark.parametrize("loop", ["course", "batched"])
+def test_one_step_episodes_give_no_nan(loop):
     policy = Policy(4, 2, 8)
     opt = torch.optim.Adam(policy.parameters(), lr=1e-2)
-    scores = reinforce.reinforce(policy, opt, OneStep(), 5, 10, 1.0, print_every=0, seed=0, progress=False)
+    if loop == "course":
+        scores = reinforce.reinforce(policy, opt, 5, 10, 1.0, 0, OneStep())
+    else:
+        scores = reinforce.train_batched(policy, opt, OneStep(), 5, 10, 1.0, print_every=0, seed=0, progress=False)
     assert scores == [1.0] * 5
     assert all(torch.isfinite(p).all() for p in policy.parameters())
+
+
+def _train_batched(seed, episodes=32, **pieces):
+    torch.manual_seed(seed)
+    policy = Policy(4, 2, 16)
+    opt = torch.optim.Adam(policy.parameters(), lr=1e-2)
+    envs = [gym.make("CartPole-v1") for _ in range(4)]
+    scores = reinforce.train_batched(policy, opt, envs, episodes, 1000, 0.99, print_every=0, seed=seed,
+                                     progress=False, **pieces)
+    return policy, scores
+
+
+def test_train_batched_is_deterministic_and_learns():
+    p1, s1 = _train_batched(3)
+    p2, s2 = _train_batched(3)
+    assert len(s1) == 32 and s1 == s2 and s1 != _train_batched(4)[1]
+    for a, b in zip(p1.parameters(), p2.parameters()):
+        assert torch.equal(a, b)
+    _, scores = _train_batched(0, episodes=240)
+    assert np.mean(scores[:24]) < 40
+    assert np.mean(scores[-40:]) > 80
+
+
+def test_train_batched_uses_the_pieces_it_is_given():
+    calls = {"discounted_returns": 0, "normalise_returns": 0, "reinforce_loss": 0}
+
+    def counted(name, fn):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    _, mine = _train_batched(5, episodes=16, **{name: counted(name, getattr(reinforce, name)) for name in calls})
+    assert calls == {"discounted_returns": 16, "normalise_returns": 4, "reinforce_loss": 4}  # 4 copies: 4 updates
+    assert mine == _train_batched(5, episodes=16)[1]  # the same maths as the defaults
+    # A different piece changes the training: a loss with the sign flipped unlearns.
+    _, flipped = _train_batched(0, episodes=240, reinforce_loss=lambda lp, g: (lp * g).sum())
+    assert np.mean(flipped[-40:]) < 30
 
 
 def test_evaluate_agent_runs_without_grad_and_repeats_with_seed():
@@ -162,23 +258,30 @@ def test_evaluate_agent_runs_without_grad_and_repeats_with_seed():
     assert mean <= 7 and std >= 0
 
 
-def test_tiny_training_beats_random_on_cartpole():
-    # Random play lasts about 22 steps; 240 episodes in batches of 8 take ~2 s and reach far more.
-    _, scores = _train(0, episodes=240)
-    assert np.mean(scores[:24]) < 40
-    assert np.mean(scores[-40:]) > 80
+def test_choose_action_greedy_takes_the_most_likely_and_sampling_follows_the_probabilities():
+    policy = Policy(4, 2, 8)
+    reinforce_checks._bias_output(policy, [0.8, 0.2])
+    assert {reinforce.choose_action(policy, np.zeros(4)) for _ in range(20)} == {0}
+    gen = torch.Generator().manual_seed(0)
+    drawn = [reinforce.choose_action(policy, np.zeros(4), greedy=False, generator=gen) for _ in range(500)]
+    assert 0.14 < np.mean(drawn) < 0.26
 
 
-def test_config_quick_mode_and_hyperparameters(monkeypatch):
-    monkeypatch.setenv("KIT_QUICK", "1")
-    assert defaults.CARTPOLE.quick().n_training_episodes == defaults.CARTPOLE.quick_episodes
-    monkeypatch.setenv("KIT_QUICK", "0")
-    assert defaults.CARTPOLE.quick() == defaults.CARTPOLE
+def test_config_hyperparameters_have_the_course_keys():
     hp = defaults.CARTPOLE.hyperparameters()
     for key in ["h_size", "n_training_episodes", "n_evaluation_episodes", "max_t", "gamma", "lr", "env_id",
                 "state_space", "action_space"]:
         assert key in hp
     assert hp["state_space"] == 4 and hp["action_space"] == 2
+
+
+def test_train_and_evaluate_uses_the_course_loop_for_one_env_and_the_batched_one_otherwise(monkeypatch):
+    used = []
+    monkeypatch.setattr(reinforce, "reinforce", lambda *a, **k: used.append("course") or [1.0])
+    monkeypatch.setattr(reinforce, "train_batched", lambda *a, **k: used.append("batched") or [1.0])
+    reinforce.train_and_evaluate(defaults.CARTPOLE.replace(n_evaluation_episodes=1, max_t=5), seed=0)
+    reinforce.train_and_evaluate(defaults.CARTPOLE_BATCHED.replace(n_evaluation_episodes=1, max_t=5), seed=0)
+    assert used == ["course", "batched"]
 
 
 # --- exercise checks --------------------------------------------------------------------------------------
@@ -189,10 +292,37 @@ def _verdict(capsys):
 
 def test_checks_accept_the_reference(capsys):
     assert reinforce_checks.check_policy(Policy) is Policy
+    assert reinforce_checks.check_act(Policy.act, Policy) is Policy.act
     assert reinforce_checks.check_discounted_returns(discounted_returns) is discounted_returns
     assert reinforce_checks.check_normalise_returns(normalise_returns) is normalise_returns
+    assert reinforce_checks.check_reinforce_loss(reinforce_loss) is reinforce_loss
+    assert reinforce_checks.check_pixelcopter_policy(PixelcopterPolicy) is PixelcopterPolicy
+    assert reinforce_checks.check_reinforce(reinforce.reinforce, Policy) is reinforce.reinforce
     out = _verdict(capsys)
-    assert out.count("✅") == 3 and "❌" not in out
+    assert out.count("reference is in use") == 7 and "❌" not in out
+
+
+def _own(cls_or_fn):
+    """A copy of a reference that counts as the learner's (defined here, not in helpers)."""
+    if inspect.isclass(cls_or_fn):
+        return type(cls_or_fn.__name__, (cls_or_fn,), {})
+    namespace = dict(cls_or_fn.__globals__)
+    exec(compile(inspect.getsource(cls_or_fn), "<learner>", "exec"), namespace)
+    return namespace[cls_or_fn.__name__]
+
+
+def test_checks_accept_a_learners_copy_of_the_reference(capsys):
+    for check, ref in [(reinforce_checks.check_policy, Policy), (reinforce_checks.check_discounted_returns,
+                       discounted_returns), (reinforce_checks.check_normalise_returns, normalise_returns),
+                       (reinforce_checks.check_reinforce_loss, reinforce_loss),
+                       (reinforce_checks.check_pixelcopter_policy, PixelcopterPolicy)]:
+        mine = _own(ref)
+        assert check(mine) is mine
+    mine = _own(reinforce.reinforce)
+    assert reinforce_checks.check_reinforce(mine, Policy).__wrapped__ is mine if hasattr(
+        reinforce_checks.check_reinforce(mine, Policy), "__wrapped__") else True
+    out = _verdict(capsys)
+    assert out.count("✅") >= 6 and "❌" not in out
 
 
 class ArgmaxPolicy(Policy):
@@ -204,7 +334,7 @@ class ArgmaxPolicy(Policy):
 
 class LogitsPolicy(Policy):
     def forward(self, x):
-        return self.net(x)
+        return self.fc2(F.relu(self.fc1(x)))
 
 
 class ProbPolicy(Policy):
@@ -226,17 +356,41 @@ class UnfilledPolicy(Policy):
         return action, log_prob
 
 
+class NoLayersPolicy(nn.Module):
+    def __init__(self, s_size, a_size, h_size):
+        super().__init__()
+        self.fc1 = None  # TODO
+        self.fc2 = None  # TODO
+
+    def forward(self, x):
+        return None
+
+
 @pytest.mark.parametrize("cls, hint", [
     (ArgmaxPolicy, "always picks the most likely action"),
     (UnfilledPolicy, "TODO still unfilled"),
     (LogitsPolicy, "not probabilities"),
     (ProbPolicy, "probability itself"),
     (TodoPolicy, "return a pair"),
+    (NoLayersPolicy, "has no weights"),
 ])
 def test_check_policy_rejects_with_hint(cls, hint, capsys):
     assert reinforce_checks.check_policy(cls) is Policy
     out = _verdict(capsys)
     assert "❌" in out and hint in out
+
+
+def test_check_act_finds_the_argmax_bug(capsys):
+    assert reinforce_checks.check_act(ArgmaxPolicy.act, Policy) is Policy.act
+    assert "always picks the most likely action" in _verdict(capsys)
+
+
+def test_check_pixelcopter_policy_wants_two_hidden_layers(capsys):
+    class OneHidden(Policy):
+        pass
+
+    assert reinforce_checks.check_pixelcopter_policy(OneHidden) is PixelcopterPolicy
+    assert "2 nn.Linear layers" in _verdict(capsys)
 
 
 def _forward(rewards, gamma):
@@ -263,16 +417,99 @@ def test_check_discounted_returns_rejects_with_hint(fn, hint, capsys):
 
 
 @pytest.mark.parametrize("fn, hint", [
-    (lambda returns, eps=1e-8: (torch.tensor(returns) - torch.tensor(returns).mean())
-     / (torch.tensor(returns).std() + eps), "NaN"),  # torch's unbiased std of one value is NaN
     (lambda returns, eps=1e-8: torch.tensor(returns), "mean 0 and std 1"),
     (lambda returns, eps=1e-8: list(returns), "torch tensor"),
+    (lambda returns, eps=1e-8: (torch.tensor(returns) - torch.tensor(returns).mean()) / torch.tensor(returns).std(),
+     "equal values"),
 ])
 @pytest.mark.filterwarnings("ignore:std\\(\\)")
 def test_check_normalise_returns_rejects_with_hint(fn, hint, capsys):
     assert reinforce_checks.check_normalise_returns(fn) is normalise_returns
     out = _verdict(capsys)
     assert "❌" in out and hint in out
+
+
+def test_check_normalise_returns_accepts_the_course_version_with_a_note(capsys):
+    def course(returns, eps=1e-8):  # torch's default (unbiased) std: NaN for a single return
+        returns = torch.tensor(returns)
+        return (returns - returns.mean()) / (returns.std() + np.finfo(np.float32).eps.item())
+
+    assert reinforce_checks.check_normalise_returns(course) is course
+    out = _verdict(capsys)
+    assert "✅" in out and "NaN" in out and "Note" in out
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (lambda lp, g: (lp * g).sum(), "sign is flipped"),
+    (lambda lp, g: -(lp.detach() * g).sum(), "carries no gradient"),
+    (lambda lp, g: -(lp * g), "one number"),
+    (lambda lp, g: None, "TODO"),
+])
+def test_check_reinforce_loss_rejects_with_hint(fn, hint, capsys):
+    assert reinforce_checks.check_reinforce_loss(fn) is reinforce_loss
+    out = _verdict(capsys)
+    assert "❌" in out and hint in out
+
+
+def test_check_reinforce_loss_accepts_a_mean_with_a_note(capsys):
+    def mean_loss(lp, g):
+        return -(lp * g).mean()
+
+    assert reinforce_checks.check_reinforce_loss(mean_loss) is mean_loss
+    assert "averages over the steps" in _verdict(capsys)
+
+
+def _loop_mutant(old, new):
+    source = inspect.getsource(reinforce.reinforce)
+    assert old in source
+    namespace = dict(reinforce.__dict__)
+    exec(compile(source.replace(old, new), "<learner>", "exec"), namespace)
+    return namespace["reinforce"]
+
+
+@pytest.mark.parametrize("old, new, hint", [
+    ("loss = reinforce_loss(", "loss = -reinforce_loss(", "wrong way"),
+    ("optimizer.zero_grad()", "pass", "zero_grad"),
+    ("saved_log_probs.append(log_prob)", "saved_log_probs.append(log_prob.detach())", "no gradient reached"),
+    ("discounted_returns(rewards, gamma))", "discounted_returns(rewards, gamma)[::-1])", "wrong order"),
+    ("returns = normalise_returns(discounted_returns(rewards, gamma))",
+     "returns = torch.tensor(discounted_returns(rewards, gamma))", "not normalised"),
+    ("discounted_returns(rewards, gamma))", "discounted_returns(rewards, 1.0))", "ignore gamma"),
+    ("state, info = env.reset()", "state = env.reset()", "Gymnasium's env.reset()"),
+    ("        optimizer.step()\n", "", "never took a step"),
+    ("return scores", "return None", "list of episode scores"),
+])
+def test_check_reinforce_names_the_mistake(old, new, hint, capsys):
+    assert reinforce_checks.check_reinforce(_loop_mutant(old, new), Policy) is reinforce.reinforce
+    out = _verdict(capsys)
+    assert "❌" in out and hint in out, out
+
+
+def test_check_reinforce_accepts_several_episodes_per_update(capsys):
+    def two_per_update(policy, optimizer, n_training_episodes, max_t, gamma, print_every, env):
+        scores, log_probs, returns = [], [], []
+        for i in range(n_training_episodes):
+            state, _ = env.reset()
+            rewards = []
+            for _ in range(max_t):
+                action, log_prob = policy.act(state)
+                log_probs.append(log_prob)
+                state, reward, terminated, truncated, _ = env.step(action)
+                rewards.append(reward)
+                if terminated or truncated:
+                    break
+            scores.append(sum(rewards))
+            returns += discounted_returns(rewards, gamma)
+            if i % 2 == 1:
+                loss = reinforce_loss(torch.cat(log_probs), normalise_returns(returns))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                log_probs, returns = [], []
+        return scores
+
+    assert reinforce_checks.check_reinforce(two_per_update, Policy) is two_per_update
+    assert "✅" in _verdict(capsys)
 
 
 def test_checks_raise_in_strict_mode(monkeypatch):
@@ -285,27 +522,24 @@ def test_checks_raise_in_strict_mode(monkeypatch):
 
 # --- batches from vector envs -------------------------------------------------------------------------------
 
-def test_reinforce_on_pixelcopter_vector_env_plays_exact_batches():
+def test_train_batched_on_pixelcopter_vector_env_plays_exact_batches():
     from helpers.pixelcopter import PixelcopterVecEnv
 
-    torch.manual_seed(0)
-    policy = Policy(7, 2, (16, 16), obs_scale=[8, 0.5, 4, 4, 16, 8, 8])
-    opt = torch.optim.Adam(policy.parameters(), lr=1e-3)
-    venv = PixelcopterVecEnv(4)
-    value = reinforce.ValueBaseline(7, 16, obs_scale=policy.obs_scale)
-    scores = reinforce.reinforce(policy, opt, venv, 22, 50, 0.99, print_every=0, batch_episodes=10, seed=1,
-                                 progress=False, value_net=value)
+    def run(value):
+        torch.manual_seed(0)
+        policy = reinforce.with_inputs(PixelcopterPolicy(7, 2, 16), obs_scale=SCALE)
+        opt = torch.optim.Adam(policy.parameters(), lr=1e-3)
+        value_net = reinforce.ValueBaseline(7, 16, obs_scale=policy.obs_scale) if value else None
+        return reinforce.train_batched(policy, opt, PixelcopterVecEnv(4), 22 if value else 10, 50, 0.99,
+                                       print_every=0, batch_episodes=10, seed=1, progress=False, value_net=value_net)
+
+    scores = run(value=True)
     assert len(scores) == 22  # 10 + 10 + the 2 left over
     assert all(math.isfinite(s) for s in scores)
     # A random copter crashes within ~25 steps: about -5 plus a few +1 columns; never above the 50-step cap's ~9.
     assert max(scores) < 10 and min(scores) >= -5
-    venv2 = PixelcopterVecEnv(4)
-    torch.manual_seed(0)
-    policy2 = Policy(7, 2, (16, 16), obs_scale=[8, 0.5, 4, 4, 16, 8, 8])
-    opt2 = torch.optim.Adam(policy2.parameters(), lr=1e-3)
     # The first batch is played before any update: same seed, same episodes, with or without a baseline.
-    assert scores[:10] == reinforce.reinforce(policy2, opt2, venv2, 10, 50, 0.99, print_every=0, batch_episodes=10,
-                                              seed=1, progress=False)
+    assert scores[:10] == run(value=False)
 
 
 def test_play_episodes_splits_a_batch_over_fewer_copies():
@@ -314,13 +548,13 @@ def test_play_episodes_splits_a_batch_over_fewer_copies():
     envs = [gym.make("CartPole-v1") for _ in range(3)]
     for i, e in enumerate(envs):
         e.reset(seed=i)
-    states, actions, rewards = reinforce._play_episodes(policy, envs, 7, 1000, torch.device("cpu"))
+    states, actions, rewards = reinforce.play_episodes(policy, envs, 7, 1000, torch.device("cpu"))
     assert len(states) == len(actions) == len(rewards) == 7
     for s, a, r in zip(states, actions, rewards):
         assert s.shape == (len(a), 4) and len(r) == len(a) >= 1
         assert np.all(r == 1.0)  # CartPole pays +1 per step
     # max_t cuts an episode short
-    _, _, short = reinforce._play_episodes(policy, envs, 3, 5, torch.device("cpu"))
+    _, _, short = reinforce.play_episodes(policy, envs, 3, 5, torch.device("cpu"))
     assert all(len(r) <= 5 for r in short)
 
 
@@ -329,19 +563,19 @@ def test_copies_cut_off_by_max_t_restart_or_say_why_they_cannot():
     torch.manual_seed(0)
     policy = Policy(7, 2, 8)
     envs = [gym.make("Pixelcopter-PLE-v0") for _ in range(2)]
-    _, _, rewards = reinforce._play_episodes(policy, envs, 5, 3, torch.device("cpu"))  # no copter dies in 3 steps
+    _, _, rewards = reinforce.play_episodes(policy, envs, 5, 3, torch.device("cpu"))  # no copter dies in 3 steps
     assert [len(r) for r in rewards] == [3] * 5
     # A vector env that truncates at max_t restarts them itself; the kit's training env is built that way.
     from helpers.pixelcopter import PixelcopterVecEnv
 
-    _, _, rewards = reinforce._play_episodes(policy, PixelcopterVecEnv(2, max_episode_steps=3), 5, 3,
-                                             torch.device("cpu"))
+    _, _, rewards = reinforce.play_episodes(policy, PixelcopterVecEnv(2, max_episode_steps=3), 5, 3,
+                                            torch.device("cpu"))
     assert [len(r) for r in rewards] == [3] * 5
     config = defaults.PIXELCOPTER.replace(n_envs=2)
     assert config.make_train_env().max_episode_steps == config.train_max_t
     # One that does not cannot reset a single copy: a clear error instead of waiting forever.
     with pytest.raises(ValueError, match="max_episode_steps=max_t"):
-        reinforce._play_episodes(policy, PixelcopterVecEnv(2), 5, 3, torch.device("cpu"))
+        reinforce.play_episodes(policy, PixelcopterVecEnv(2), 5, 3, torch.device("cpu"))
 
 
 def test_value_baseline_fit_takes_the_steps_asked_on_subsets_and_learns():

@@ -77,12 +77,22 @@ def test_set_location_rewrites_every_copy(tmp_path):
 def test_compared_cells_and_expected_outputs_match():
     expected = json.loads((ROOT / "tests" / "expected_outputs.json").read_text())
     for path in NOTEBOOKS:
-        marked = {c.id for c in code_cells(path) if "NBVAL_CHECK_OUTPUT" in c.source}
-        assert marked == set(expected.get(path.name, {})), f"{path.name}: marked cells vs tests/expected_outputs.json"
+        marked = {c.id for c in code_cells(path) if conftest.checks_output(c)}
+        assert marked == set(expected.get(path.name, {})), f"{path.name}: tagged cells vs tests/expected_outputs.json"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_every_exercise_has_a_check_and_a_reference(path):
+def test_no_test_switch_shows_in_a_learners_cell(path):
+    for cell in code_cells(path):
+        for switch in ["KIT_QUICK", "quick(", "NBVAL", "KIT_STRICT", "except ImportError"]:
+            assert switch not in cell.source, f"{path.name} cell {cell.id} shows the test switch {switch!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_has_a_check_a_reference_and_a_course_version(path):
+    from helpers.qlearning_checks import SOLUTIONS
+    from tests.course_solutions import COURSE
+
     cells = code_cells(path)
     for i, cell in enumerate(cells):
         name = conftest.exercise_name(cell)
@@ -90,42 +100,70 @@ def test_every_exercise_has_a_check_and_a_reference(path):
             continue
         ast.parse(cell.source)  # the unfilled TODO is valid Python
         assert "check_" in cells[i + 1].source, f"{path.name}: exercise {name} is not followed by its check"
+        assert name in COURSE, f"{path.name}: exercise {name} has no course-style solution to type in"
         solution = conftest.solution_source(name)
-        if name != "spaces":  # the solved cell must define the exercise on its own, as a learner's would
-            namespace = {}
+        ast.parse(COURSE[name])
+        if name not in SOLUTIONS:  # the solved cell must define the exercise on its own, as a learner's would
+            from helpers.reinforce import Policy
+
+            namespace = {"Policy": Policy}  # PixelcopterPolicy builds on the notebook's Policy
             exec(compile(solution, f"<solution of {name}>", "exec"), namespace)
             assert callable(namespace[name])
 
 
-def test_notebooks_and_benchmark_share_the_defaults():
+def _cell(path, cell_id, **names):
+    """Run one notebook cell on its own (with ``names`` standing in for earlier cells); return its namespace."""
+    cell = next(c for c in code_cells(ROOT / "notebooks" / path) if c.id == cell_id)
+    namespace = dict(names)
+    exec(compile(cell.source, f"{path}:{cell_id}", "exec"), namespace)
+    return namespace
+
+
+def test_notebooks_train_with_the_values_the_benchmark_certifies():
     from benchmarks.certify import BENCHMARKS
 
-    sources = {p.name: p.read_text() for p in NOTEBOOKS}
-    for bench, config_name, notebook in [("frozenlake", "FROZENLAKE", "01_frozenlake.ipynb"),
-                                        ("frozenlake-8x8", "FROZENLAKE_8X8", "01_frozenlake.ipynb"),
-                                        ("frozenlake-slippery", "FROZENLAKE_SLIPPERY", "01_frozenlake.ipynb"),
-                                        ("taxi", "TAXI", "02_taxi.ipynb"),
-                                        ("cartpole", "CARTPOLE", "04_reinforce.ipynb"),
-                                        ("pixelcopter", "PIXELCOPTER", "04_reinforce.ipynb")]:
-        assert BENCHMARKS[bench].config is getattr(defaults, config_name)
-        assert re.search(rf"defaults\.{config_name}\b", sources[notebook]), f"{notebook} does not use defaults.{config_name}"
+    for path, cell_id, bench in [("01_frozenlake.ipynb", "01-19", "frozenlake"), ("02_taxi.ipynb", "02-09", "taxi")]:
+        ns = _cell(path, cell_id, defaults=defaults)
+        config = BENCHMARKS[bench].config
+        assert ns["env_id"] == config.env_id
+        for name, value in config.train_kwargs().items():
+            assert ns[name] == value, f"{path}: {name} = {ns[name]}, the benchmark certifies {value}"
+        assert ns["n_eval_episodes"] == config.n_eval_episodes and list(ns["eval_seed"]) == list(config.eval_seed)
+    for cell_id, name, bench in [("code-22", "cartpole_hyperparameters", "cartpole"),
+                                 ("code-34", "pixelcopter_hyperparameters", "pixelcopter")]:
+        notebook = _cell("04_reinforce.ipynb", cell_id, env_id="CartPole-v1", s_size=4, a_size=2, pc_s_size=7,
+                         pc_a_size=2)[name]
+        certified = BENCHMARKS[bench].config.hyperparameters()
+        for key, value in notebook.items():
+            assert certified[key] == value, f"notebook 04 {name}[{key!r}] = {value}, the benchmark: {certified[key]}"
+        assert BENCHMARKS[bench].config.n_envs == notebook.get("n_envs", 1)
+    assert _cell("04_reinforce.ipynb", "code-25", **{n: _Stub() for n in ["kit",
+        "eval_env", "cartpole_hyperparameters", "cartpole_policy", "check_pass", "cartpole_trained"]})["eval_seed"] \
+        == defaults.CARTPOLE.eval_seed == defaults.PIXELCOPTER.eval_seed
 
 
-def test_notebook_trains_pixelcopter_with_every_setting_the_benchmark_uses():
-    """Notebook 04 calls reinforce() itself (to show it), so it must pass each training field of the config."""
-    source = (ROOT / "notebooks" / "04_reinforce.ipynb").read_text()
-    from helpers import reinforce
+class _Stub:
+    """Stands in for anything a cell only passes around."""
 
-    # The benchmark builds the policy with make_policy and trains it in train_and_evaluate.
-    used_by_benchmark = inspect.getsource(reinforce.train_and_evaluate) + inspect.getsource(reinforce.make_policy)
-    fields = [f.name for f in dataclasses.fields(defaults.ReinforceConfig) if f"config.{f.name}" in used_by_benchmark]
-    assert {"value_steps", "value_batch_size", "lr", "gamma", "h_size", "obs_scale", "obs_features"} <= set(fields)
-    # The baseline network is built by one shared helper (it reads value_h), in both places.
-    assert "make_value_baseline(config, policy)" in used_by_benchmark
-    assert "reinforce.make_value_baseline(pc_hp, pc_policy)" in source
-    # eval_greedy: the notebook's evaluate_agent is greedy by default, and says so in its text.
-    missing = [f for f in fields if f"pc_hp.{f}" not in source and f != "eval_greedy"]
-    assert not missing, f"notebook 04's Pixelcopter cells do not use pc_hp.{missing}"
+    def __getattr__(self, name):
+        return lambda *a, **k: (0.0, 0.0)
+
+    def __getitem__(self, key):
+        return 1
+
+    def __call__(self, *a, **k):
+        return (0.0, 0.0)
+
+
+def test_notebook_trains_pixelcopter_with_every_setting_in_its_hyperparameters():
+    """Notebook 04 builds and trains the Pixelcopter policy itself (to show it), so it must use every value of
+    its hyperparameter dict, as make_policy and train_and_evaluate use the config's."""
+    cells = {c.id: c.source for c in code_cells(ROOT / "notebooks" / "04_reinforce.ipynb")}
+    hp = _cell("04_reinforce.ipynb", "code-34", pc_s_size=7, pc_a_size=2)["pixelcopter_hyperparameters"]
+    used = cells["code-35"] + cells["code-36"]
+    missing = [key for key in hp if f'hp["{key}"]' not in used and key != "env_id"]
+    assert not missing, f"notebook 04's Pixelcopter cells do not use {missing}"
+    assert "kit.with_inputs(PixelcopterPolicy(" in used and "discounted_returns=discounted_returns" in used
 
 
 def test_importing_helpers_stays_light():
