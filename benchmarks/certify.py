@@ -6,7 +6,9 @@ Prints one line per training seed, then one JSON line:
 {"env": ..., "seeds": N, "passed": k, "pass_mark": ..., "results": [...], "median_seconds": ...}
 A seed passes when its result (mean - std of the evaluation rewards) reaches the pass mark: the course's
 mark where it has one (Taxi, CartPole, Pixelcopter), else the kit's target (1.00 for non-slippery lakes).
-Names ending in "-course" run the course's original hyperparameters, for comparison.
+Names ending in "-course" run the course's original hyperparameters, for comparison. Every benchmark trains
+with the reference solutions of the notebooks' exercises, exactly as the notebooks call them: CartPole with
+the course-style loop (``reinforce.reinforce``), Pixelcopter with the same pieces inside ``train_batched``.
 """
 from __future__ import annotations
 
@@ -64,6 +66,9 @@ BENCHMARKS: dict[str, Benchmark] = {
         "FrozenLake-v1-4x4", defaults.FROZENLAKE.replace(env_kwargs=dict(map_name="4x4", is_slippery=True)), 0.24),
     "cartpole": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE, PASS_MARKS["CartPole-v1"]),
     "cartpole-course": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE_COURSE, PASS_MARKS["CartPole-v1"]),
+    "cartpole-batched": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE_BATCHED, PASS_MARKS["CartPole-v1"]),
+    # The course's learning rate in the kit's loop: why the defaults halve it.
+    "cartpole-lr1e-2": reinforce_benchmark("CartPole-v1", defaults.CARTPOLE.replace(lr=1e-2), PASS_MARKS["CartPole-v1"]),
     "pixelcopter": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER, PASS_MARKS["Pixelcopter-PLE-v0"]),
     "pixelcopter-raw": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_RAW,
                                            PASS_MARKS["Pixelcopter-PLE-v0"]),

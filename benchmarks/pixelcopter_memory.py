@@ -122,13 +122,13 @@ def main(argv=None) -> None:
     config, memory = defaults.PIXELCOPTER_RAW, not args.no_memory
     torch.manual_seed(args.seed)
     scale = list(config.obs_scale) + [1.0] * N_EXTRA if memory else config.obs_scale
-    policy = reinforce.Policy(7 + N_EXTRA * memory, 2, config.h_size, obs_scale=scale)
+    policy = reinforce.PolicyNetwork(7 + N_EXTRA * memory, 2, (config.h_size, config.h_size), obs_scale=scale)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     train_env = pc.PixelcopterVecEnv(config.n_envs)
     start = time.perf_counter()
-    reinforce.reinforce(policy, optimizer, MemoryVecEnv(train_env) if memory else train_env, args.episodes,
-                        config.train_max_t, config.gamma, 0, batch_episodes=config.batch_episodes,
-                        seed=args.seed, progress=False)
+    reinforce.train_batched(policy, optimizer, MemoryVecEnv(train_env) if memory else train_env, args.episodes,
+                            config.train_max_t, config.gamma, 0, batch_episodes=config.batch_episodes,
+                            seed=args.seed, progress=False)
     seconds = time.perf_counter() - start
     report = {"benchmark": "pixelcopter-memory", "memory": memory, "seed": args.seed, "episodes": args.episodes,
               "train_seconds": round(seconds, 1)}

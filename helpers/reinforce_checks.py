@@ -292,6 +292,12 @@ class _ProbeEnv(gym.Env):
         return self._state(0), {}
 
     def step(self, action):
+        if not self.episodes:
+            raise Problem("env.step() came before any env.reset(): start each episode with "
+                          "`state, info = env.reset()`.")
+        if action is None:
+            raise Problem("the action passed to env.step() is None: let the policy act, "
+                          "`action, log_prob = policy.act(state)`.")
         states, actions = self.episodes[-1]
         states.append(self._state(self.t))
         actions.append(int(action))

@@ -32,12 +32,11 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
     score = result(mean_reward, std_reward)
     head = f"{env_name}: {mean_reward:.2f} +/- {std_reward:.2f} -> result {score:.2f}"
     mark = PASS_MARKS.get(env_name)
-    if mark is None:
-        line = f"{head} (no pass mark)"
-    else:
-        passed = score >= mark
-        line = f"{head} {'>=' if passed else '<'} {mark:g} {'PASS' if passed else 'FAIL'}"
     who = describe(trained_with)
+    if mark is None:
+        return f"{head} (no pass mark; {who})" if who else f"{head} (no pass mark)"
+    passed = score >= mark
+    line = f"{head} {'>=' if passed else '<'} {mark:g} {'PASS' if passed else 'FAIL'}"
     return f"{line} ({who})" if who else line
 
 

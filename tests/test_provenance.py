@@ -61,6 +61,8 @@ def test_describe_and_the_pass_line_say_who_trained_the_agent():
     assert pass_line("Taxi-v3", 7.56, 2.71, {"train": YOURS}) == \
         "Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS (trained with your code)"
     assert pass_line("Taxi-v3", 7.56, 2.71).endswith("PASS")
+    assert pass_line("FrozenLake-v1-4x4", 0.7, 0.46, {"train": KIT}).endswith(
+        "(no pass mark; trained with the kit's reference for: train)")
 
 
 def test_adapt_call_hands_course_style_functions_what_they_read_from_the_notebook():

@@ -476,6 +476,8 @@ def _loop_mutant(old, new):
      "returns = torch.tensor(discounted_returns(rewards, gamma))", "not normalised"),
     ("discounted_returns(rewards, gamma))", "discounted_returns(rewards, 1.0))", "ignore gamma"),
     ("state, info = env.reset()", "state = env.reset()", "Gymnasium's env.reset()"),
+    ("state, info = env.reset()", "state, info = None, None", "before any env.reset()"),
+    ("action, log_prob = policy.act(state)", "action, log_prob = None, None", "action passed to env.step() is None"),
     ("        optimizer.step()\n", "", "never took a step"),
     ("return scores", "return None", "list of episode scores"),
 ])
