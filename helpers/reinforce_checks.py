@@ -379,6 +379,9 @@ def check_reinforce(reinforce_fn, PolicyClass):
         try:
             return fn(policy, optimizer, n_training_episodes=n, max_t=50, gamma=gamma, print_every=10_000, env=env)
         except (ValueError, TypeError, RuntimeError) as err:
+            if isinstance(env, _ProbeEnv) and not env.episodes:
+                raise Problem(f"it raised {type(err).__name__}: {err}, before any env.reset(): start each episode "
+                              "with `state, info = env.reset()`.") from None
             if "does not require grad" in str(err):
                 raise Problem("no gradient reached the policy's weights: keep the log-probabilities that act() "
                               "returned as they are (no .item(), .detach() or torch.no_grad() on the way to the "

@@ -126,7 +126,7 @@ def test_a_push_records_who_trained_the_agent(tmp_path):
     results = json.loads((result.folder / "results.json").read_text())
     assert results["trained_with"] == record
     card = (result.folder / "README.md").read_text()
-    assert "(trained with the kit's reference for: greedy_policy)" in card
+    assert "result 0.00 (no pass mark; trained with the kit's reference for: greedy_policy)`" in card
     assert "The agent was trained with the kit's reference for: greedy_policy." in card
 
 

@@ -50,7 +50,7 @@ def test_normalise_returns_one_step_or_constant_gives_zeros_not_nan(returns):
 def test_reinforce_loss_by_hand():
     log_probs = torch.tensor([-1.0, -2.0], requires_grad=True)
     loss = reinforce_loss(log_probs, torch.tensor([1.0, -0.5]))
-    assert float(loss) == pytest.approx(1.0 * 1.0 + (-2.0) * 0.5)  # -(-1*1 + -2*-0.5)
+    assert float(loss.detach()) == pytest.approx(1.0 * 1.0 + (-2.0) * 0.5)  # -(-1*1 + -2*-0.5)
     loss.backward()
     assert log_probs.grad.tolist() == [-1.0, 0.5]  # gradient descent raises the first action's log-prob
 
