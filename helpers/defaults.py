@@ -96,7 +96,7 @@ class ReinforceConfig:
     entropy_final: float | None = None
     lr_final: float | None = None      # learning rate at the end of training (None: constant)
     obs_scale: tuple | None = None     # divides each observation feature (saved inside the policy)
-    obs_features: str | None = None    # a fixed input transform from reinforce.OBS_FEATURES (saved by name)
+    obs_features: str | None = None    # a fixed input transform from features.OBS_FEATURES (saved by name)
     value_h: int | None = None         # hidden width of a learned state-value baseline (None: batch mean)
     value_steps: int = 1               # Adam steps fitting the baseline after each update
     value_batch_size: int | None = None  # states drawn from the batch for each of those steps (None: all)

@@ -113,12 +113,18 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
                      f"function. Taking {names} as {'parameters' if len(as_globals) > 1 else 'a parameter'} makes it "
                      "work in any notebook.")
 
+    reference_order = list(inspect.signature(reference).parameters)
+    # Course-style parameters are the first of the kit's, in the same order: positional arguments then follow
+    # the kit's order (``reinforce(policy, ..., print_every, env)``), else the learner's own.
+    order = reference_order if list(params) == reference_order[:len(params)] else list(params)
+
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        mine = dict(zip(params, args))
-        mine.update({k: v for k, v in kwargs.items() if k in params})
-        extra = {k: v for k, v in kwargs.items() if k in as_globals}
-        seed = kwargs.get("seed") if "seed" not in params else None
+        given = dict(zip(order, args))
+        given.update(kwargs)
+        mine = {k: v for k, v in given.items() if k in params}
+        extra = {k: v for k, v in given.items() if k in as_globals}
+        seed = given.get("seed") if "seed" not in params else None
         if seed is not None:
             random.seed(seed)
             import numpy as np

@@ -27,7 +27,6 @@ from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
 from helpers import features as _features
-from helpers.features import OBS_FEATURES, pixelcopter_relative  # noqa: F401  (kept here for old imports)
 
 # What a solved notebook cell imports before a reference solution (``helpers.exercises.solution_cell``):
 # the support names, never the exercises themselves, so the notebook's own functions stay the learner's.

@@ -137,3 +137,17 @@ def test_line_exercises_have_one_solution_in_helpers(name):
     ns = {"gym": gym, "env": gym.make("Taxi-v3")}
     exec(SOLUTIONS[name], ns)
     assert ("state_space" in ns) if name == "spaces" else ns["env"].spec.id == "FrozenLake-v1"
+
+
+def test_adapt_call_takes_the_kits_positional_order_for_a_course_style_reinforce():
+    seen = {}
+
+    def course_reinforce(policy, optimizer, n_training_episodes, max_t, gamma, print_every):
+        seen["env"] = env  # noqa: F821  (read from the notebook, as the course does)
+        return [float(n_training_episodes)]
+
+    adapted, notes = exercises.adapt_call(course_reinforce, reinforce.reinforce)
+    assert "`env`" in notes[0]
+    cartpole = gym.make("CartPole-v1")
+    assert adapted("policy", "optimizer", 3, 10, 0.99, 100, cartpole) == [3.0]  # the notebook's positional call
+    assert seen["env"] is cartpole
