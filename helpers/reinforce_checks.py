@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 import re
+import time
 import warnings
 
 import gymnasium as gym
@@ -254,7 +255,7 @@ def check_reinforce_loss(reinforce_loss):
                           "or torch.tensor(...) around them), so backward() reaches the policy.")
         value, target = float(out.detach()), float(-(log_probs * returns).sum().detach())
         if abs(value - target) < 1e-5:
-            return []
+            return _loss_speed_notes(fn)
         if abs(value + target) < 1e-5:
             raise Problem(f"it gave {value:.3f}, expected {target:.3f}: the sign is flipped. The optimizer "
                           "minimises the loss, and we want to make good actions MORE likely: minimise "
@@ -266,6 +267,18 @@ def check_reinforce_loss(reinforce_loss):
                       f"{value:.3f}, expected -(log_probs * returns).sum() = {target:.3f}.")
 
     return run_check("reinforce_loss", reinforce_loss, reinforce.reinforce_loss, check)
+
+
+def _loss_speed_notes(fn, steps=100_000):
+    """A note when the loss loops over the steps in Python: Pixelcopter's batches hold ~100,000s of steps."""
+    log_probs = torch.rand(steps, requires_grad=True)
+    start = time.perf_counter()
+    fn(log_probs, torch.rand(steps))
+    seconds = time.perf_counter() - start
+    if seconds < 0.2:
+        return []
+    return [f"on {steps:,} steps it took {seconds:.1f} s: a Python loop over the steps. The Pixelcopter trainer calls "
+            "it on batches of that size hundreds of times, so write it without a loop: -(log_probs * returns).sum()."]
 
 
 # ---- the REINFORCE loop ----------------------------------------------------------------------------------------
