@@ -17,7 +17,7 @@ One concern per module:
   video             record a replay as mp4 and show it inline
   hub               push agents to the Hugging Face Hub and load them back
   safe_pickle       the restricted unpickler that loads course models without running their code
-  platform          Colab / Kaggle detection, the Kaggle token, a virtual display when one is needed
+  runtime           Colab / Kaggle detection, the Kaggle token, a virtual display when one is needed
   location          the kit's GitHub location, set in one place
 
 Importing the package registers the kit's environment ids with Gymnasium; nothing heavy (torch,

@@ -571,11 +571,11 @@ def _endpoint(endpoint: str | None) -> str | None:
 def _resolve_token(token: str | None) -> str | None:
     from huggingface_hub import get_token
 
-    from helpers import platform
+    from helpers import runtime
 
     if token:
         return token
-    platform.load_kaggle_token()
+    runtime.load_kaggle_token()
     return get_token()
 
 
@@ -613,10 +613,10 @@ def _upload(folder: Path, repo_id: str, *, metadata: dict, body: str, token, end
                            repo_id=repo_id, folder=folder)
     token = _resolve_token(token)
     if not token:
-        from helpers import platform
+        from helpers import runtime
 
         raise HubPushError("You are not logged in to the Hugging Face Hub, so nothing was uploaded. "
-                           f"{platform.login_hint()} {kept}", repo_id=repo_id, folder=folder)
+                           f"{runtime.login_hint()} {kept}", repo_id=repo_id, folder=folder)
     endpoint = _endpoint(endpoint)
     api = HfApi(endpoint=endpoint, token=token)
     files = [p.name for p in folder.iterdir() if p.name in KIT_FILES]

@@ -282,7 +282,7 @@ def _human_mode_error(why: str) -> RuntimeError:
     return RuntimeError(
         f"render_mode='human' opens a window, but {why}. Use render_mode='rgb_array' to get frames "
         "(for example to record a video), or start a virtual display first with "
-        "helpers.video.start_virtual_display().")
+        "helpers.runtime.start_virtual_display().")
 
 
 class PixelcopterEnv(gym.Env):

@@ -1,4 +1,4 @@
-"""helpers.hub, helpers.safe_pickle and helpers.platform against a loopback Hub (tests/hub_double.py).
+"""helpers.hub, helpers.safe_pickle and helpers.runtime against a loopback Hub (tests/hub_double.py).
 
 No test reaches the network: every call goes to a ``HubDouble`` on 127.0.0.1, through the real
 huggingface_hub client (``endpoint=`` or ``HF_ENDPOINT``).
@@ -378,24 +378,24 @@ def test_kaggle_secret_becomes_the_token(double, frozenlake_model, monkeypatch):
 
 
 def test_no_token_hint_on_kaggle_names_secrets(monkeypatch):
-    from helpers import platform
+    from helpers import runtime
 
     monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
     monkeypatch.delitem(sys.modules, "kaggle_secrets", raising=False)
-    assert platform.platform_name() == "kaggle" and not platform.load_kaggle_token()
-    assert "Add-ons > Secrets" in platform.login_hint()
+    assert runtime.platform_name() == "kaggle" and not runtime.load_kaggle_token()
+    assert "Add-ons > Secrets" in runtime.login_hint()
 
 
 def test_virtual_display_only_when_needed(monkeypatch):
-    from helpers import platform
+    from helpers import runtime
 
     monkeypatch.setenv("DISPLAY", ":0")
-    assert platform.start_virtual_display() is None  # a display exists: nothing to start
+    assert runtime.start_virtual_display() is None  # a display exists: nothing to start
     monkeypatch.delenv("DISPLAY")
-    monkeypatch.setattr(platform.shutil, "which", lambda name: None)
+    monkeypatch.setattr(runtime.shutil, "which", lambda name: None)
     if sys.platform == "linux":
         with pytest.raises(RuntimeError, match="apt-get install -y xvfb"):
-            platform.start_virtual_display()
+            runtime.start_virtual_display()
 
 
 @pytest.mark.parametrize("bad", ["q-Taxi-v3", "a/b/c", "", "user/", "/name", "my user/q", "user/q taxi",
