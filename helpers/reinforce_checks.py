@@ -311,6 +311,9 @@ class _ProbeEnv(gym.Env):
         if action is None:
             raise Problem("the action passed to env.step() is None: let the policy act, "
                           "`action, log_prob = policy.act(state)`.")
+        if self.t >= len(_PROBE_REWARDS):
+            raise Problem("env.step() came after the episode had ended: leave the step loop when `terminated or "
+                          "truncated`, and reset for the next episode.")
         states, actions = self.episodes[-1]
         states.append(self._state(self.t))
         actions.append(int(action))

@@ -480,6 +480,7 @@ def _loop_mutant(old, new):
     ("action, log_prob = policy.act(state)", "action, log_prob = None, None", "action passed to env.step() is None"),
     ("        optimizer.step()\n", "", "never took a step"),
     ("return scores", "return None", "list of episode scores"),
+    ("            if terminated or truncated:\n                break\n", "", "after the episode had ended"),
 ])
 def test_check_reinforce_names_the_mistake(old, new, hint, capsys):
     assert reinforce_checks.check_reinforce(_loop_mutant(old, new), Policy) is reinforce.reinforce
