@@ -153,9 +153,10 @@ def build_copies(hub_cache: str) -> None:
 
 
 def pytest_configure(config):
-    # Skip the build when only unit tests were asked for (e.g. `pytest tests/test_qlearning.py`).
+    # Skip the build when only unit tests were asked for (e.g. `pytest tests/test_qlearning.py` or `pytest research`).
     args = [str(a) for a in config.args] or ["."]
-    if all(Path(a.split("::")[0]).resolve().is_relative_to(ROOT / "tests") for a in args):
+    if all(any(Path(a.split("::")[0]).resolve().is_relative_to(ROOT / folder) for folder in ("tests", "research"))
+           for a in args):
         return
     config._kit_notebooks_built = True
     hub_cache = tempfile.mkdtemp(prefix="kit-hub-cache-")

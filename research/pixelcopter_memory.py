@@ -1,7 +1,7 @@
 """Does memory help a REINFORCE agent on Pixelcopter? The kit's defaults, with 7 remembered features added.
 
-    python benchmarks/pixelcopter_memory.py --seed 0            # trains with memory (about 5-7 min)
-    python benchmarks/pixelcopter_memory.py --seed 0 --no-memory
+    python research/pixelcopter_memory.py --seed 0            # trains with memory (about 5-7 min)
+    python research/pixelcopter_memory.py --seed 0 --no-memory
 
 An experiment, not part of the kit: the notebooks and the Hub tools use the plain 7-value observation.
 Each observation gets 7 more values computed only from the observations seen so far in the episode:

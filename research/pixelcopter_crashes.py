@@ -1,7 +1,7 @@
 """Where does a Pixelcopter agent crash? Plays greedy episodes and counts the causes.
 
-    python benchmarks/pixelcopter_crashes.py --model hub_exports/Reinforce-Pixelcopter-PLE-v0/model.pt
-    python benchmarks/pixelcopter_crashes.py --train-seed 1      # trains with defaults.PIXELCOPTER first
+    python research/pixelcopter_crashes.py --model hub_exports/Reinforce-Pixelcopter-PLE-v0/model.pt
+    python research/pixelcopter_crashes.py --train-seed 1      # trains with defaults.PIXELCOPTER first
 
 The cause comes from the environment (``info["crash"]``). Crashes into "block just passed" or into "a segment
 the observation does not show" are on things the policy cannot see (spec section 8): a policy without

@@ -1,7 +1,7 @@
 """How far does the Pixelcopter observation get an agent? A planner with exact physics, at four levels of information.
 
-    python benchmarks/pixelcopter_planner.py --level observation
-    python benchmarks/pixelcopter_planner.py --level terrain-memory --blocks 10
+    python research/pixelcopter_planner.py --level observation
+    python research/pixelcopter_planner.py --level terrain-memory --blocks 10
 
 No learning here: the planner knows the game's physics exactly and, at every step, searches every
 thrust / no-thrust sequence over the next 24 steps (states merged on a 0.1 px grid). It plays the first
@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gymnasium as gym  # noqa: E402
 
-from benchmarks.pixelcopter_memory import Memory  # noqa: E402  (remembers the block just passed)
+from research.pixelcopter_memory import Memory  # noqa: E402  (remembers the block just passed)
 from helpers import pixelcopter as pc  # noqa: E402  (also registers Pixelcopter-PLE-v0)
 from helpers import defaults, scoring  # noqa: E402
 
