@@ -119,6 +119,22 @@ class ReinforceConfig:
         envs = [self.make_env() for _ in range(self.n_envs)]
         return envs[0] if self.n_envs == 1 else envs
 
+    @property
+    def batched(self) -> bool:
+        """Trained by ``reinforce.train_batched`` (several copies or episodes per update), else by the course's
+        loop ``reinforce.reinforce``."""
+        return self.n_envs > 1 or bool(self.batch_episodes)
+
+    def train_kwargs(self) -> dict:
+        """The keyword arguments the trainer takes from this config (add the policy, optimizer and env)."""
+        kwargs = {"n_training_episodes": self.n_training_episodes, "max_t": self.train_max_t or self.max_t,
+                  "gamma": self.gamma}
+        if self.batched:
+            kwargs.update(batch_episodes=self.batch_episodes, entropy_coef=self.entropy_coef,
+                          entropy_final=self.entropy_final, lr_final=self.lr_final, value_lr=self.lr,
+                          value_steps=self.value_steps, value_batch_size=self.value_batch_size)
+        return kwargs
+
     def hyperparameters(self) -> dict:
         """The dict pushed to the Hub: the course's keys first, then the kit's additions."""
         env = self.make_env()

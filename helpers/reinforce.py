@@ -526,25 +526,20 @@ def make_value_baseline(config, policy):
 def train_and_evaluate(config, seed=None, progress=True, print_every=0):
     """Train a fresh policy with a ``defaults.ReinforceConfig`` and evaluate it as the notebook does.
 
-    One environment and one episode per update (``n_envs == 1``): the course's ``reinforce`` loop; else
-    ``train_batched``. Returns ``(policy, mean_reward, std_reward, scores)``. The benchmark certifies this.
+    One environment and one episode per update (``not config.batched``): the course's ``reinforce`` loop;
+    else ``train_batched``. Returns ``(policy, mean_reward, std_reward, scores)``. The benchmark certifies this.
     """
     policy = make_policy(config, seed)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
-    if config.n_envs == 1 and not config.batch_episodes:
+    if not config.batched:
         env = config.make_env()
         env.reset(seed=seed)  # later resets continue this stream
-        scores = reinforce(policy, optimizer, config.n_training_episodes, config.train_max_t or config.max_t,
-                           config.gamma, print_every, env)
+        scores = reinforce(policy, optimizer, print_every=print_every, env=env, **config.train_kwargs())
         env.close()
     else:
-        scores = train_batched(policy, optimizer, config.make_train_env(), config.n_training_episodes,
-                               config.train_max_t or config.max_t, config.gamma, print_every, seed=seed,
-                               batch_episodes=config.batch_episodes, entropy_coef=config.entropy_coef,
-                               entropy_final=config.entropy_final, lr_final=config.lr_final,
-                               value_net=make_value_baseline(config, policy), value_lr=config.lr,
-                               value_steps=config.value_steps, value_batch_size=config.value_batch_size,
-                               progress=progress)
+        scores = train_batched(policy, optimizer, config.make_train_env(), print_every=print_every, seed=seed,
+                               progress=progress, value_net=make_value_baseline(config, policy),
+                               **config.train_kwargs())
     eval_env = config.make_env()
     mean_reward, std_reward = evaluate_agent(eval_env, config.max_t, config.n_evaluation_episodes, policy,
                                              greedy=config.eval_greedy, seed=config.eval_seed)

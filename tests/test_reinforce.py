@@ -275,6 +275,14 @@ def test_config_hyperparameters_have_the_course_keys():
     assert hp["state_space"] == 4 and hp["action_space"] == 2
 
 
+def test_config_train_kwargs_are_what_each_trainer_takes():
+    assert defaults.CARTPOLE.train_kwargs() == {"n_training_episodes": 1000, "max_t": 1000, "gamma": 0.99}
+    assert set(defaults.CARTPOLE.train_kwargs()) <= set(inspect.signature(reinforce.reinforce).parameters)
+    kwargs = defaults.PIXELCOPTER.train_kwargs()
+    assert kwargs["max_t"] == defaults.PIXELCOPTER.train_max_t and kwargs["batch_episodes"] == 256
+    assert set(kwargs) <= set(inspect.signature(reinforce.train_batched).parameters)
+
+
 def test_train_and_evaluate_uses_the_course_loop_for_one_env_and_the_batched_one_otherwise(monkeypatch):
     used = []
     monkeypatch.setattr(reinforce, "reinforce", lambda *a, **k: used.append("course") or [1.0])
