@@ -24,6 +24,8 @@ import types
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from helpers.provenance import global_names
 
 STRICT_ENV_VAR = "KIT_STRICT"
@@ -41,13 +43,15 @@ class Problem(Exception):
     """Raised inside a check with the hint to show the learner."""
 
 
-def run_check(name: str, learner_fn, reference_fn, check: Callable, *, save: str | None = None):
+def run_check(name: str, learner_fn, reference_fn, check: Callable, *, save: str | None = None,
+              solution: str | None = None):
     """Run ``check(learner_fn)``; print a verdict; return what the notebook should carry on with.
 
     ``check`` raises ``Problem("hint")`` when the learner's code is wrong, and may return a list of notes
     (accepted, but the kit teaches a variant). Any other exception raised by the learner's code becomes a
     hint too: learners see what went wrong, not a stack trace. ``save`` names the file of accepted
-    solutions to keep the learner's version in (see ``save_solution``).
+    solutions to keep the learner's version in (see ``save_solution``); ``solution`` says how to see the
+    reference (default: ``show_solution(<the reference>)``).
     """
     if learner_fn is reference_fn:
         print(f"ℹ️ {name}: the kit's reference is in use (write your own in the TODO cell to replace it).")
@@ -76,14 +80,9 @@ def run_check(name: str, learner_fn, reference_fn, check: Callable, *, save: str
         raise ExerciseFailed(message)
     print(message)
     print(f"   The notebook carries on with the kit's reference `{name}`, and says so wherever a score appears. "
-          f"Fix your cell and re-run it and this check, or see a solution with {_solution_call(reference_fn)}.")
+          f"Fix your cell and re-run it and this check, or see a solution with "
+          f"{solution or f'show_solution({reference_fn.__module__}.{reference_fn.__qualname__})'}.")
     return reference_fn
-
-
-def _solution_call(reference) -> str:
-    if reference.__qualname__.startswith("SOLUTIONS["):  # a line of code, not a function: print it
-        return f"`from {reference.__module__} import SOLUTIONS; print({reference.__qualname__})`"
-    return f"show_solution({reference.__module__}.{reference.__qualname__})"
 
 
 # ---- calling the learner's code the kit's way -----------------------------------------------------------------
@@ -100,7 +99,8 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
     params = inspect.signature(fn).parameters
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         return fn, []
-    missing = [n for n in inspect.signature(reference).parameters if n not in params]
+    reference_order = list(inspect.signature(reference).parameters)
+    missing = [n for n in reference_order if n not in params]
     if not missing:
         return fn, []
     read = global_names(fn.__code__)
@@ -113,7 +113,6 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
                      f"function. Taking {names} as {'parameters' if len(as_globals) > 1 else 'a parameter'} makes it "
                      "work in any notebook.")
 
-    reference_order = list(inspect.signature(reference).parameters)
     # Course-style parameters are the first of the kit's, in the same order: positional arguments then follow
     # the kit's order (``reinforce(policy, ..., print_every, env)``), else the learner's own.
     order = reference_order if list(params) == reference_order[:len(params)] else list(params)
@@ -127,8 +126,6 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
         seed = given.get("seed") if "seed" not in params else None
         if seed is not None:
             random.seed(seed)
-            import numpy as np
-
             np.random.seed(seed)
             env = mine.get("env", extra.get("env"))
             if env is not None:

@@ -272,9 +272,8 @@ def _kit_url() -> str:
 
 
 def _results_section(results: dict) -> str:
-    from helpers.scoring import pass_line
-
     from helpers.provenance import describe
+    from helpers.scoring import pass_line
 
     ev = results["evaluation"]
     if ev.get("seeding") == "one reset seed per episode":

@@ -21,6 +21,14 @@ SOLUTIONS = {
     "env": 'env = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False, render_mode="rgb_array")\n',
     "spaces": "state_space = env.observation_space.n\naction_space = env.action_space.n\n",
 }
+_SHOW = "`from helpers.qlearning_checks import SOLUTIONS; print(SOLUTIONS[{!r}])`"
+
+
+def _run_solution(name: str, **names) -> dict:
+    """Run the one copy of a line exercise's solution with ``names`` defined; return what it defined."""
+    namespace = dict(names)
+    exec(SOLUTIONS[name], namespace)
+    return namespace
 
 
 def check_frozenlake_env(env):
@@ -46,10 +54,9 @@ def check_frozenlake_env(env):
                           "can draw frames without a screen (Colab and Kaggle have none).")
 
     def reference():
-        return gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False, render_mode="rgb_array")
+        return _run_solution("env", gym=gym)["env"]
 
-    reference.__qualname__ = "SOLUTIONS['env']"
-    return run_check("env", lambda: env, reference, check)()
+    return run_check("env", lambda: env, reference, check, solution=_SHOW.format("env"))()
 
 UNFILLED = "it returned {!r}: is the TODO still unfilled?"
 
@@ -223,7 +230,7 @@ def check_spaces(env, state_space, action_space):
                           "env.action_space.n).")
 
     def reference():
-        return int(env.observation_space.n), int(env.action_space.n)
+        solved = _run_solution("spaces", env=env)
+        return int(solved["state_space"]), int(solved["action_space"])
 
-    reference.__qualname__ = "SOLUTIONS['spaces']"
-    return run_check("spaces", lambda: (state_space, action_space), reference, check)()
+    return run_check("spaces", lambda: (state_space, action_space), reference, check, solution=_SHOW.format("spaces"))()

@@ -370,6 +370,10 @@ _GYM_API = ("Gymnasium's env.reset() returns (state, info) and env.step() return
             "Write `state, info = env.reset()` and `state, reward, terminated, truncated, info = env.step(action)`.")
 
 
+_NO_GRADIENT = ("no gradient reached the policy's weights: call loss.backward(), and keep the log-probabilities "
+                "that act() returned as they are (no .item(), .detach() or torch.no_grad() on the way to the loss).")
+
+
 def _old_gym_api(fn) -> bool:
     """Does ``fn``'s source use gym's old API (``state = env.reset()``, four values from ``env.step``)?"""
     try:
@@ -399,9 +403,7 @@ def check_reinforce(reinforce_fn, PolicyClass):
                 raise Problem(f"it raised {type(err).__name__}: {err}, before any env.reset(): start each episode "
                               "with `state, info = env.reset()`.") from None
             if "does not require grad" in str(err):
-                raise Problem("no gradient reached the policy's weights: keep the log-probabilities that act() "
-                              "returned as they are (no .item(), .detach() or torch.no_grad() on the way to the "
-                              "loss).") from None
+                raise Problem(_NO_GRADIENT) from None
             if _old_gym_api(fn) or any(word in str(err) for word in ("unpack", "tuple", "object_", "inhomogeneous")):
                 raise Problem(f"it raised {type(err).__name__}: {err}. {_GYM_API}") from None
             raise
@@ -418,9 +420,7 @@ def check_reinforce(reinforce_fn, PolicyClass):
         if not optimizer.grads:
             raise Problem("the optimizer never took a step: after loss.backward(), call optimizer.step().")
         if all(float(g.norm()) == 0 for g in optimizer.grads):
-            raise Problem("no gradient reached the policy's weights: call loss.backward(), and keep the "
-                          "log-probabilities that act() returned as they are (no .item(), .detach() or "
-                          "torch.no_grad() on the way to the loss).")
+            raise Problem(_NO_GRADIENT)
         if 4 % len(optimizer.grads):
             raise Problem(f"4 episodes gave {len(optimizer.grads)} updates: update once per episode (or once per "
                           "group of the same number of episodes).")
