@@ -1,0 +1,125 @@
+"""The model card (README.md): the course's YAML metadata, our text, and the evaluation section.
+
+A push writes a fresh card; when the repo already has one, its text is kept, its metadata updated, and
+only the kit's evaluation section (between the ``kit:results`` markers) is replaced.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from helpers.hub.models import POLICY_FILE, QLEARNING_FILE
+
+RESULTS_START, RESULTS_END = "<!-- kit:results -->", "<!-- /kit:results -->"
+_SECTION = re.compile(re.escape(RESULTS_START) + ".*?" + re.escape(RESULTS_END), re.S)
+
+
+def card_metadata(env_name: str, kind: str, repo_name: str, mean_reward: float, std_reward: float) -> dict:
+    """The model card's YAML metadata, as the course writes it (tags + a model-index entry)."""
+    from huggingface_hub import metadata_eval_result
+
+    tags = [env_name, kind, "reinforcement-learning", "custom-implementation"]
+    if kind == "reinforce":
+        tags.append("deep-rl-class")
+    metadata = {"tags": tags}
+    metadata.update(metadata_eval_result(
+        model_pretty_name=repo_name,
+        task_pretty_name="reinforcement-learning",
+        task_id="reinforcement-learning",
+        metrics_pretty_name="mean_reward",
+        metrics_id="mean_reward",
+        metrics_value=f"{mean_reward:.2f} +/- {std_reward:.2f}",
+        dataset_pretty_name=env_name,
+        dataset_id=env_name,
+    ))
+    return metadata
+
+
+def _kit_url() -> str:
+    from helpers.location import GITHUB_REPO
+
+    return f"https://github.com/{GITHUB_REPO}"
+
+
+def results_section(results: dict) -> str:
+    """The card's evaluation section: the pass line, the protocol that was used, and who trained it."""
+    from helpers.provenance import describe
+    from helpers.scoring import pass_line
+
+    ev = results["evaluation"]
+    if ev.get("seeding") == "one reset seed per episode":
+        seeds = "the course's fixed reset seeds"
+    elif ev.get("seeds"):
+        seeds = f"the first reset seeded with {ev['seeds'][0]}"
+    else:
+        seeds = "unseeded resets"
+    who = describe(results.get("trained_with"))
+    who = f" The agent was {who}." if who else ""
+    line = pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with"))
+    return (f"{RESULTS_START}\n## Evaluation\n\n`{line}`"
+            f"\n\nMean reward {results['mean_reward']:.2f} +/- {results['std_reward']:.2f} over "
+            f"{results['n_eval_episodes']} episodes ({ev['policy']} actions, at most {ev['max_steps']} steps, "
+            f"{seeds}), evaluated {results['eval_datetime']}. The score is mean - std.{who}\n{RESULTS_END}")
+
+
+def _usage(kind: str, repo_id: str, results: dict) -> str:
+    if kind == "q-learning":
+        return ("from helpers.hub import load_from_hub, make_env_from_model, evaluate_model\n\n"
+                f'model = load_from_hub(repo_id="{repo_id}", filename="{QLEARNING_FILE}")\n'
+                "env = make_env_from_model(model)  # the same env: map, slipperiness...\n"
+                "mean_reward, std_reward = evaluate_model(model, env)\n"
+                'print(f"{mean_reward:.2f} +/- {std_reward:.2f}")')
+    ev = results["evaluation"]
+    env_args = "".join(f", {k}={v!r}" for k, v in results["env_kwargs"].items())
+    seed = f", seed={ev['seeds'][0]}" if ev.get("seeds") else ""
+    return ("from helpers import reinforce\nfrom helpers.envs import make_env\n"
+            "from helpers.hub import load_from_hub\n\n"
+            f'policy = load_from_hub(repo_id="{repo_id}", filename="{POLICY_FILE}")\n'
+            f'env = make_env("{results["env_id"]}"{env_args})\n'
+            f"mean_reward, std_reward = reinforce.evaluate_agent(env, {ev['max_steps']}, "
+            f"{results['n_eval_episodes']}, policy, greedy={ev['policy'] == 'greedy'}{seed})\n"
+            'print(f"{mean_reward:.2f} +/- {std_reward:.2f}")')
+
+
+def card_body(kind: str, repo_id: str, results: dict, video: bool = True) -> str:
+    """The card's Markdown under the metadata: what the agent is, its evaluation, how to use it."""
+    env_name = results["env_name"]
+    if kind == "q-learning":
+        title = f"Q-learning agent playing {env_name}"
+        about = (f"A tabular Q-learning agent for **{env_name}**, trained with the "
+                 f"[Deep RL course kit]({_kit_url()}) (Hugging Face Deep RL course, unit 2).")
+        files = "`q-learning.pkl` (the course's model dict: hyperparameters, env arguments and Q-table)"
+    else:
+        title = f"REINFORCE agent playing {env_name}"
+        about = (f"A policy-gradient (REINFORCE) agent for **{env_name}**, trained with the "
+                 f"[Deep RL course kit]({_kit_url()}) (Hugging Face Deep RL course, unit 4).")
+        files = ("`model.pt` (weights and layer sizes, loadable with `torch.load(weights_only=True)`), "
+                 "`hyperparameters.json`")
+    return (f"\n# {title}\n\n{about}\n\n{results_section(results)}\n\n## Usage\n\n"
+            f"```python\n{_usage(kind, repo_id, results)}\n```\n\n"
+            f"`load_from_hub` comes from the kit; it loads the model without running code from the file.\n\n"
+            f"Files: {files}, `results.json` (the evaluation)"
+            + (", `replay.mp4` (one episode).\n" if video else ".\n"))
+
+
+def write_card(path: Path, metadata: dict, body: str | None, existing: str | None = None) -> None:
+    """Write README.md: ``existing`` keeps its text (only the kit's results section is refreshed)
+    and gets its metadata updated; otherwise ``body`` under ``metadata``."""
+    from huggingface_hub import metadata_load, metadata_save
+
+    if existing is None:
+        path.write_text(body or "", encoding="utf-8")
+        metadata_save(path, metadata)
+        return
+    path.write_text(existing, encoding="utf-8")
+    old = metadata_load(path) or {}
+    merged = dict(old)
+    merged["tags"] = list(metadata["tags"]) + [t for t in (old.get("tags") or []) if t not in metadata["tags"]]
+    merged["model-index"] = metadata["model-index"]
+    metadata_save(path, merged)
+    if body is not None:
+        text = path.read_text(encoding="utf-8")
+        new_section, old_section = _SECTION.search(body), _SECTION.search(text)
+        if new_section and old_section:
+            path.write_text(text[:old_section.start()] + new_section.group(0) + text[old_section.end():],
+                            encoding="utf-8")

@@ -1,0 +1,242 @@
+"""``push_to_hub``: evaluate an agent once, save its repo files locally, then upload them.
+
+The course calls it two ways, and each way has its own function here:
+
+    push_to_hub(repo_id, model, env, video_fps=1)                          # unit 2 -> push_qlearning
+    push_to_hub(repo_id, policy, hyperparameters, eval_env, video_fps=30)  # unit 4 -> push_policy
+
+Both stage the agent's files (model, results.json, replay.mp4, README.md) in a temporary folder and
+hand them to ``publish``, which copies them to ``hub_exports/<repo name>/`` (so the model is saved
+before any network step) and uploads that folder.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import pickle
+import shutil
+import tempfile
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from helpers.hub.card import card_body, card_metadata, write_card
+from helpers.hub.errors import check_repo_id
+from helpers.hub.models import (POLICY_FILE, POLICY_FORMAT, QLEARNING_FILE, course_env_name, env_kwargs_of,
+                                make_env_from_model, model_env_keys, stated_env_kwargs)
+from helpers.hub.upload import KIT_FILES, upload
+
+EXPORT_ROOT = "hub_exports"
+
+
+@dataclass
+class PushResult:
+    repo_id: str
+    folder: Path
+    mean_reward: float
+    std_reward: float
+    env_name: str
+    pushed: bool
+    url: str | None = None
+    files: list = field(default_factory=list)
+
+    def __str__(self) -> str:
+        where = f"pushed to {self.url}" if self.pushed else f"saved in {self.folder} (not uploaded)"
+        return f"{self.repo_id}: {self.mean_reward:.2f} +/- {self.std_reward:.2f} on {self.env_name}, {where}"
+
+
+def push_to_hub(repo_id: str, model, *args, **kwargs) -> PushResult:
+    """Push a trained agent: a Q-learning model dict goes to ``push_qlearning``, a torch policy to
+    ``push_policy`` (see those for the arguments; both take ``publish``'s keyword options)."""
+    if isinstance(model, Mapping):
+        return push_qlearning(repo_id, model, *args, **kwargs)
+    if hasattr(model, "state_dict"):
+        return push_policy(repo_id, model, *args, **kwargs)
+    raise TypeError(f"push_to_hub expects the Q-learning model dict or a torch policy, got {type(model).__name__}.")
+
+
+def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, local_repo_path=None,
+                   **options) -> PushResult:
+    """Push a course Q-learning model dict (see ``helpers.hub.qlearning_model``), evaluated greedily on
+    ``env`` (built from the dict when omitted) with its own ``max_steps``, ``n_eval_episodes`` and
+    ``eval_seed``. ``local_repo_path`` is the course's argument; the kit keeps no git clone."""
+    from helpers import qlearning
+
+    check_repo_id(repo_id)
+    missing = [k for k in ("env_id", "max_steps", "n_eval_episodes", "qtable") if k not in model]
+    if missing:
+        raise ValueError(f"The Q-learning model dict lacks {missing}: build it with "
+                         "helpers.hub.qlearning_model(config, qtable) or add the course's keys.")
+    model = dict(model) | {"qtable": np.asarray(model["qtable"])}
+    env = _check_env_matches(model, env) if env is not None else make_env_from_model(model)
+    env_kwargs = env_kwargs_of(env)
+    model.update(model_env_keys(model["env_id"], stated_env_kwargs(model) | env_kwargs))
+    seeds = list(model.get("eval_seed") or []) or None
+    max_steps, n_eval = int(model["max_steps"]), int(model["n_eval_episodes"])
+    mean, std = qlearning.evaluate_agent(env, max_steps, n_eval, model["qtable"], seeds)
+    evaluation = {"policy": "greedy", "max_steps": max_steps, "seeds": seeds,
+                  "seeding": "one reset seed per episode" if seeds else "none"}
+
+    with tempfile.TemporaryDirectory(prefix="hub-push-") as tmp:
+        staging = Path(tmp)
+        with open(staging / QLEARNING_FILE, "wb") as f:
+            pickle.dump(model, f, protocol=4)  # the course's format; protocol 4 loads on every Python 3.8+
+        results = _results(repo_id, model["env_id"], env_kwargs, mean, std, n_eval, evaluation)
+        replay = lambda path: _record_replay(path, results, model["qtable"], max_steps, seeds[0] if seeds else None,
+                                             video_fps)
+        return publish(staging, "q-learning", results, replay, **options)
+
+
+def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, eval_env=None,
+                video_fps: int = 30, *, greedy: bool | None = True, eval_seed: int | None = None,
+                **options) -> PushResult:
+    """Push a REINFORCE policy with the course's hyperparameter dict (``env_id``, ``max_t``,
+    ``n_evaluation_episodes``...), evaluated on ``eval_env`` (built from ``env_id`` when omitted).
+
+    ``greedy``/``eval_seed`` are the evaluation protocol (``helpers.reinforce.evaluate_agent``'s); the
+    replay plays the same protocol. Any policy built from ``nn.Linear`` layers with ReLU between them is
+    saved as a ``PolicyNetwork`` (weights and layer sizes, no code).
+    """
+    import torch
+
+    from helpers import reinforce
+
+    check_repo_id(repo_id)
+    hp = dict(hyperparameters or {})
+    env_id = hp.get("env_id") or getattr(getattr(eval_env, "spec", None), "id", None)
+    if env_id is None:
+        raise ValueError("Pass the evaluation env (eval_env=...) or put 'env_id' in the hyperparameters.")
+    hp.setdefault("env_id", env_id)
+    if eval_env is None:
+        from helpers.envs import make_env
+
+        eval_env = make_env(env_id)
+    max_steps = int(hp.get("max_t", hp.get("max_steps", 1000)))
+    n_eval = int(hp.get("n_evaluation_episodes", hp.get("n_eval_episodes", 10)))
+    seed = None if eval_seed is None else int(eval_seed)
+    greedy = True if greedy is None else bool(greedy)
+    net = reinforce.export_network(policy)  # the one saved format: anyone can rebuild it without code
+    mean, std = reinforce.evaluate_agent(eval_env, max_steps, n_eval, net, greedy=greedy, seed=seed)
+    evaluation = {"policy": "greedy" if greedy else "sampling", "max_steps": max_steps,
+                  "seeds": None if seed is None else [seed],
+                  "seeding": "first reset and action sampling seeded" if seed is not None else "none"}
+
+    with tempfile.TemporaryDirectory(prefix="hub-push-") as tmp:
+        staging = Path(tmp)
+        state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
+        torch.save({"format": POLICY_FORMAT, "architecture": net.architecture, "state_dict": state},
+                   staging / POLICY_FILE)
+        _write_json(staging / "hyperparameters.json", hp)
+        results = _results(repo_id, env_id, env_kwargs_of(eval_env), mean, std, n_eval, evaluation)
+
+        def policy_fn(state, _net=net):  # the action the evaluation protocol plays
+            return reinforce.choose_action(_net, state, greedy=greedy)
+
+        replay = lambda path: _record_replay(path, results, policy_fn, None, seed, video_fps)
+        return publish(staging, "reinforce", results, replay, **options)
+
+
+def publish(staging: Path, kind: str, results: dict, replay, *, token: str | None = None,
+            endpoint: str | None = None, private: bool | None = None, dry_run: bool = False, local_dir=None,
+            export_root=EXPORT_ROOT, record: bool = True, trained_with: Mapping | None = None,
+            commit_message: str | None = None) -> PushResult:
+    """Finish the staged repo (results.json, replay, card), save it locally, then upload it.
+
+    ``trained_with`` (``helpers.provenance.trained_with``) says whose code trained the agent: it goes into
+    results.json, the pass line and the card. The files go to ``export_root/<repo name>/`` (or
+    ``local_dir``) before any network step; ``dry_run=True`` or ``local_dir`` stops there. ``token``
+    defaults to the saved login / ``HF_TOKEN`` (on Kaggle, the ``HF_TOKEN`` secret); ``endpoint`` to
+    ``HF_ENDPOINT`` or huggingface.co. ``record=False`` skips the video.
+    """
+    from helpers.scoring import pass_line
+
+    repo_id = results["repo_id"]
+    if trained_with is not None:
+        results["trained_with"] = dict(trained_with)
+    _write_json(staging / "results.json", results)
+    if record:
+        replay(staging / "replay.mp4")
+    metadata = card_metadata(results["env_name"], kind, repo_id.split("/")[1], results["mean_reward"],
+                             results["std_reward"])
+    write_card(staging / "README.md", metadata, card_body(kind, repo_id, results, video=(staging / "replay.mp4").exists()))
+    folder = Path(local_dir) if local_dir is not None else Path(export_root) / repo_id.split("/")[1]
+    _replace_kit_files(staging, folder)
+
+    files = sorted(p.name for p in folder.iterdir() if p.name in KIT_FILES)
+    result = PushResult(repo_id, folder, results["mean_reward"], results["std_reward"], results["env_name"],
+                        pushed=False, files=files)
+    print(pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with")))
+    if dry_run or local_dir is not None:
+        print(f"Dry run: the repo's files are in {folder}/ ({', '.join(files)}); nothing was uploaded.")
+        return result
+    print(f"Saved the repo's files in {folder}/ (kept even if the upload fails).")
+    result.url = upload(folder, repo_id, metadata=metadata, token=token, endpoint=endpoint, private=private,
+                        commit_message=commit_message)
+    result.pushed = True
+    return result
+
+
+def _check_env_matches(model: dict, env):
+    """The env passed with a Q-learning model must be the one the model describes."""
+    spec_id = getattr(getattr(env, "spec", None), "id", model["env_id"])
+    if spec_id != model["env_id"]:
+        raise ValueError(f"The model says env_id={model['env_id']!r} but the env is {spec_id!r}.")
+    stated, actual = stated_env_kwargs(model), env_kwargs_of(env)
+    clash = {k: (stated[k], v) for k, v in actual.items() if k in stated and stated[k] != v}
+    if clash:
+        raise ValueError(f"The model dict and the env disagree on {clash} (model, env): the card would "
+                         "describe another env than the one evaluated. Fix the dict or pass the right env.")
+    return env
+
+
+def _results(repo_id, env_id, env_kwargs, mean, std, n_eval, evaluation) -> dict:
+    from helpers.scoring import PASS_MARKS
+
+    env_name = course_env_name(env_id, **env_kwargs)
+    mark = PASS_MARKS.get(env_name)
+    result = float(mean) - float(std)
+    return {"env_id": env_id, "env_name": env_name, "env_kwargs": env_kwargs,
+            "mean_reward": float(mean), "std_reward": float(std), "result": result,
+            "n_eval_episodes": n_eval, "eval_datetime": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "evaluation": evaluation, "pass_mark": mark, "passed": None if mark is None else bool(result >= mark),
+            "repo_id": repo_id}
+
+
+def _write_json(path: Path, data) -> None:
+    def plain(obj):
+        if isinstance(obj, np.generic):
+            return obj.item()
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+        return str(obj)
+
+    path.write_text(json.dumps(data, indent=2, default=plain) + "\n")
+
+
+def _record_replay(path: Path, results: dict, policy, max_steps, seed, fps: int) -> None:
+    """One episode as the evaluation plays it; a failure costs the video, never the push."""
+    from helpers.envs import make_env
+    from helpers.video import record_video
+
+    try:
+        env = make_env(results["env_id"], **{**results["env_kwargs"], "render_mode": "rgb_array"})
+        record_video(env, policy, path, fps=fps, max_steps=max_steps, seed=seed)
+        env.close()
+    except Exception as err:
+        path.unlink(missing_ok=True)
+        warnings.warn(f"Could not record replay.mp4 ({type(err).__name__}: {err}); the push goes on without it.",
+                      stacklevel=3)
+
+
+def _replace_kit_files(staging: Path, folder: Path) -> None:
+    """Put the staged files in ``folder``: the kit's files from an earlier export are replaced, anything
+    else there is left alone (and never uploaded)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in KIT_FILES:
+        (folder / name).unlink(missing_ok=True)
+    for item in staging.iterdir():
+        if item.name in KIT_FILES:
+            shutil.copy2(item, folder / item.name)
