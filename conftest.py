@@ -56,8 +56,9 @@ def solution_source(name: str) -> str:
     """The code a learner who solved exercise ``name`` would have in the TODO cell (the kit's reference)."""
     import inspect
 
-    from helpers import qlearning, qlearning_checks, reinforce
-    from helpers.exercises import solution_cell
+    from helpers import qlearning, reinforce
+    from helpers.checks import qlearning as qlearning_checks
+    from helpers.checks.exercises import solution_cell
 
     if name in qlearning_checks.SOLUTIONS:  # lines of code rather than functions
         return qlearning_checks.SOLUTIONS[name]

@@ -72,8 +72,6 @@ BENCHMARKS: dict[str, Benchmark] = {
     "pixelcopter": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER, PASS_MARKS["Pixelcopter-PLE-v0"]),
     "pixelcopter-raw": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_RAW,
                                            PASS_MARKS["Pixelcopter-PLE-v0"]),
-    "pixelcopter-baseline": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_BASELINE,
-                                                PASS_MARKS["Pixelcopter-PLE-v0"]),
     # About 30 min per seed on one core: for a seed or two at most.
     "pixelcopter-course": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_COURSE,
                                               PASS_MARKS["Pixelcopter-PLE-v0"]),

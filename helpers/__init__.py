@@ -1,21 +1,21 @@
 """Helpers for the Deep RL course kit.
 
 One concern per module:
-  envs              make environments by their course ids (Taxi-v3 on every Gymnasium, Pixelcopter-PLE-v0)
+  envs              make environments by their course ids (Taxi-v3 on every Gymnasium, the PLE games)
   defaults          the hyperparameters the notebooks and the benchmark share
   scoring           pass marks and the local pass/fail line
-  exercises         the framework behind the checks that run right after each TODO cell (and carries a
-                    learner's accepted unit 2 functions from notebook 01 to notebook 02)
-  provenance        whose code trained an agent: the learner's ("yours") or the kit's reference
   qlearning         unit 2 reference solutions (Q-table, policies, training, evaluation)
-  qlearning_checks  the unit 2 exercise checks
-  reinforce         unit 4 reference solutions (Policy, returns, loss, the loop) and the fast batched trainer
-  reinforce_checks  the unit 4 exercise checks
+  reinforce         unit 4 reference solutions (Policy, returns, loss, the loop), the rollout and the batched
+                    trainer, evaluation
+  policies          how a trained policy is saved and rebuilt without code (PolicyNetwork, with_inputs)
   features          fixed input transforms a policy can be built with, by name (Pixelcopter's)
+  checks/           the exercise checks that run right after each TODO cell (exercises: the framework;
+                    qlearning, reinforce: the checks of units 2 and 4)
+  provenance        whose code trained an agent: the learner's ("yours") or the kit's reference
   pixelcopter       the Pixelcopter game as a Gymnasium environment (single and vectorised)
   plots             training curves and pictures of learned policies
   video             record a replay as mp4 and show it inline
-  hub               push agents to the Hugging Face Hub and load them back
+  hub/              push agents to the Hugging Face Hub and load them back (see its __init__ for its modules)
   safe_pickle       the restricted unpickler that loads course models without running their code
   runtime           Colab / Kaggle detection, the Kaggle token, a virtual display when one is needed
   location          the kit's GitHub location, set in one place

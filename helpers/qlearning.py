@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-# What a solved notebook cell imports before a reference solution (``helpers.exercises.solution_cell``):
+# What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
 # the support names, never the exercises themselves, so the notebook's own functions stay the learner's.
 __all__ = ["np", "tqdm", "DEFAULT_RNG", "epsilon_at"]
 

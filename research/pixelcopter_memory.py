@@ -110,7 +110,7 @@ class MemoryEnv(gym.Wrapper):
 def main(argv=None) -> None:
     import torch
 
-    from helpers import reinforce
+    from helpers import policies, reinforce
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
@@ -122,7 +122,7 @@ def main(argv=None) -> None:
     config, memory = defaults.PIXELCOPTER_RAW, not args.no_memory
     torch.manual_seed(args.seed)
     scale = list(config.obs_scale) + [1.0] * N_EXTRA if memory else config.obs_scale
-    policy = reinforce.PolicyNetwork(7 + N_EXTRA * memory, 2, (config.h_size, config.h_size), obs_scale=scale)
+    policy = policies.PolicyNetwork(7 + N_EXTRA * memory, 2, (config.h_size, config.h_size), obs_scale=scale)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     train_env = pc.PixelcopterVecEnv(config.n_envs)
     start = time.perf_counter()

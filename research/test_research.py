@@ -19,7 +19,7 @@ from helpers.pixelcopter import PixelcopterEnv, PixelcopterVecEnv
 def test_crash_report_script_counts_every_episode():
     import torch
 
-    from helpers.reinforce import PolicyNetwork
+    from helpers.policies import PolicyNetwork
     from research.pixelcopter_crashes import crash_causes
 
     torch.manual_seed(0)

@@ -196,7 +196,7 @@ def test_card_usage_snippet_runs_as_written(double, frozenlake_model, monkeypatc
 def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
     import torch
 
-    from helpers import reinforce
+    from helpers import policies, reinforce
     from helpers.envs import make_env
 
     policy, hyperparameters = cartpole_policy
@@ -216,7 +216,7 @@ def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
     assert saved["architecture"] == {"s_size": 4, "a_size": 2, "h_size": 16}  # the exercise's Policy, as a network
 
     loaded = hub.load_from_hub(repo, "model.pt", endpoint=double.url)
-    assert isinstance(loaded, reinforce.PolicyNetwork) and loaded.architecture == saved["architecture"]
+    assert isinstance(loaded, policies.PolicyNetwork) and loaded.architecture == saved["architecture"]
     x = torch.randn(8, 4)
     assert torch.allclose(loaded(x), policy(x), atol=1e-6)  # the same probabilities as the pushed policy
     assert results["evaluation"]["seeds"] == [123]
@@ -233,11 +233,11 @@ def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
 def test_pixelcopter_policy_dry_run(tmp_path):
     import torch
 
-    from helpers import reinforce
+    from helpers import policies, reinforce
     from helpers.envs import make_env
 
     torch.manual_seed(0)
-    policy = reinforce.with_inputs(reinforce.PixelcopterPolicy(7, 2, 16), obs_scale=[8, 0.5, 4, 4, 16, 8, 8],
+    policy = policies.with_inputs(reinforce.PixelcopterPolicy(7, 2, 16), obs_scale=[8, 0.5, 4, 4, 16, 8, 8],
                                    obs_features="pixelcopter-relative")
     hyperparameters = {"env_id": "Pixelcopter-PLE-v0", "max_t": 200, "n_evaluation_episodes": 3, "h_size": 16}
     result = hub.push_to_hub(f"{USER}/Reinforce-Pixelcopter-PLE-v0", policy, hyperparameters,
@@ -250,7 +250,7 @@ def test_pixelcopter_policy_dry_run(tmp_path):
     results = json.loads((result.folder / "results.json").read_text())
     assert results["pass_mark"] == 5.0 and results["passed"] is (results["result"] >= 5.0)
     loaded = hub.load_model_file(result.folder / "model.pt")
-    assert loaded.architecture == reinforce.export_network(policy).architecture  # the transform travels, by name
+    assert loaded.architecture == policies.export_network(policy).architecture  # the transform travels, by name
     assert loaded.architecture["obs_features"] == "pixelcopter-relative"
     greedy = results["evaluation"]["policy"] == "greedy"
     again = reinforce.evaluate_agent(make_env("Pixelcopter-PLE-v0"), 200, 3, loaded, greedy=greedy, seed=0)

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import helpers  # noqa: F401
-from helpers import exercises, qlearning, reinforce
+from helpers import policies, qlearning, reinforce
+from helpers.checks import exercises
 from helpers.provenance import KIT, YOURS, describe, origin, trained_with
 from helpers.scoring import pass_line
 from tests.course_solutions import COURSE
@@ -36,7 +37,7 @@ def test_origin_tells_the_kits_code_from_the_learners():
     assert origin(qlearning.train) == KIT and origin(reinforce.Policy) == KIT and origin(reinforce.Policy(4, 2, 4)) == KIT
     ns = define(notebook(), "greedy_policy")
     assert origin(ns["greedy_policy"]) == YOURS
-    wrapped = reinforce.with_inputs(reinforce.Policy(4, 2, 4))
+    wrapped = policies.with_inputs(reinforce.Policy(4, 2, 4))
     assert origin(wrapped) == KIT  # the wrapper is the kit's, the policy inside decides
 
 
@@ -101,7 +102,7 @@ def test_accepted_solutions_travel_to_the_next_notebook(tmp_path):
 
 
 def test_a_failed_check_forgets_a_saved_solution(tmp_path, monkeypatch, capsys):
-    from helpers.qlearning_checks import check_greedy_policy
+    from helpers.checks.qlearning import check_greedy_policy
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("KIT_STRICT", raising=False)
@@ -116,7 +117,7 @@ def test_a_failed_check_forgets_a_saved_solution(tmp_path, monkeypatch, capsys):
 
 def test_a_push_records_who_trained_the_agent(tmp_path):
     from helpers.hub import push_to_hub
-    from helpers.qlearning_checks import check_frozenlake_env  # noqa: F401  (the env exercise's check exists)
+    from helpers.checks.qlearning import check_frozenlake_env  # noqa: F401  (the env exercise's check exists)
 
     model = {"env_id": "FrozenLake-v1", "max_steps": 99, "n_eval_episodes": 5, "qtable": np.zeros((16, 4)),
              "map_name": "4x4", "slippery": False}
@@ -132,7 +133,7 @@ def test_a_push_records_who_trained_the_agent(tmp_path):
 
 @pytest.mark.parametrize("name", ["env", "spaces"])
 def test_line_exercises_have_one_solution_in_helpers(name):
-    from helpers.qlearning_checks import SOLUTIONS
+    from helpers.checks.qlearning import SOLUTIONS
 
     ns = {"gym": gym, "env": gym.make("Taxi-v3")}
     exec(SOLUTIONS[name], ns)

@@ -7,8 +7,8 @@ import pytest
 
 import helpers  # noqa: F401  (registers Taxi-v3)
 from helpers import defaults, qlearning
-from helpers.exercises import ExerciseFailed
-from helpers.qlearning_checks import (check_epsilon_greedy_policy, check_greedy_policy, check_initialize_q_table,
+from helpers.checks.exercises import ExerciseFailed
+from helpers.checks.qlearning import (check_epsilon_greedy_policy, check_greedy_policy, check_initialize_q_table,
                                       check_spaces, check_train)
 
 

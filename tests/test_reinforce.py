@@ -11,10 +11,12 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 
 import helpers  # noqa: F401  (registers the kit's env ids)
-from helpers import defaults, features, reinforce, reinforce_checks
-from helpers.exercises import ExerciseFailed
-from helpers.reinforce import (Policy, PixelcopterPolicy, PolicyNetwork, discounted_returns, evaluate_agent,
-                               normalise_returns, reinforce_loss)
+from helpers import defaults, features, policies, reinforce
+from helpers.checks import reinforce as reinforce_checks
+from helpers.checks.exercises import ExerciseFailed
+from helpers.policies import PolicyNetwork
+from helpers.reinforce import (Policy, PixelcopterPolicy, discounted_returns, evaluate_agent, normalise_returns,
+                               reinforce_loss)
 
 torch.set_num_threads(1)
 
@@ -102,21 +104,19 @@ SCALE = [8, 0.5, 4, 4, 16, 8, 8]
 
 def test_with_inputs_sees_the_features_and_exports_as_the_same_network():
     torch.manual_seed(0)
-    policy = reinforce.with_inputs(PixelcopterPolicy(7, 2, 8), "pixelcopter-relative", SCALE)
+    policy = policies.with_inputs(PixelcopterPolicy(7, 2, 8), "pixelcopter-relative", SCALE)
     x = torch.randn(5, 7) * 10 + 20
     expected = features.pixelcopter_relative(x) / policy.obs_scale
     assert torch.allclose(policy(x), policy.policy(expected))
-    net = reinforce.export_network(policy)
+    net = policies.export_network(policy)
     assert net.architecture == {"s_size": 7, "a_size": 2, "h_size": [8, 8], "obs_scale": [float(v) for v in SCALE],
                                 "obs_features": "pixelcopter-relative"}
     assert torch.allclose(net(x), policy(x), atol=1e-6)
     rebuilt = PolicyNetwork(**net.architecture)
     rebuilt.load_state_dict(net.state_dict())
     assert torch.allclose(rebuilt(x), policy(x), atol=1e-6)
-    value = reinforce.make_value_baseline(defaults.PIXELCOPTER.replace(value_h=8), policy)
-    assert value.obs_features == "pixelcopter-relative"
     with pytest.raises(ValueError, match="Unknown obs_features 'relative'.*pixelcopter-relative"):
-        reinforce.with_inputs(Policy(7, 2, 8), obs_features="relative")
+        policies.with_inputs(Policy(7, 2, 8), obs_features="relative")
 
 
 def test_the_exercise_policy_with_inputs_is_the_certified_network_bit_for_bit():
@@ -139,8 +139,8 @@ def test_export_network_refuses_what_it_cannot_rebuild():
             return F.softmax(self.fc2(torch.tanh(self.fc1(x))), dim=-1)
 
     with pytest.raises(ValueError, match="computes something else"):
-        reinforce.export_network(TanhPolicy(4, 2, 8))
-    assert isinstance(reinforce.export_network(Policy(4, 2, 8)), PolicyNetwork)
+        policies.export_network(TanhPolicy(4, 2, 8))
+    assert isinstance(policies.export_network(Policy(4, 2, 8)), PolicyNetwork)
 
 
 def test_policy_network_wrong_state_size_says_expected_size():
@@ -536,21 +536,20 @@ def test_checks_raise_in_strict_mode(monkeypatch):
 def test_train_batched_on_pixelcopter_vector_env_plays_exact_batches():
     from helpers.pixelcopter import PixelcopterVecEnv
 
-    def run(value):
+    def run(n_episodes, lr):
         torch.manual_seed(0)
-        policy = reinforce.with_inputs(PixelcopterPolicy(7, 2, 16), obs_scale=SCALE)
-        opt = torch.optim.Adam(policy.parameters(), lr=1e-3)
-        value_net = reinforce.ValueBaseline(7, 16, obs_scale=policy.obs_scale) if value else None
-        return reinforce.train_batched(policy, opt, PixelcopterVecEnv(4), 22 if value else 10, 50, 0.99,
-                                       print_every=0, batch_episodes=10, seed=1, progress=False, value_net=value_net)
+        policy = policies.with_inputs(PixelcopterPolicy(7, 2, 16), obs_scale=SCALE)
+        opt = torch.optim.Adam(policy.parameters(), lr=lr)
+        return reinforce.train_batched(policy, opt, PixelcopterVecEnv(4), n_episodes, 50, 0.99,
+                                       print_every=0, batch_episodes=10, seed=1, progress=False)
 
-    scores = run(value=True)
+    scores = run(22, lr=1e-3)
     assert len(scores) == 22  # 10 + 10 + the 2 left over
     assert all(math.isfinite(s) for s in scores)
     # A random copter crashes within ~25 steps: about -5 plus a few +1 columns; never above the 50-step cap's ~9.
     assert max(scores) < 10 and min(scores) >= -5
-    # The first batch is played before any update: same seed, same episodes, with or without a baseline.
-    assert scores[:10] == run(value=False)
+    # The first batch is played before any update: same seed, same episodes, whatever the learning rate.
+    assert scores[:10] == run(10, lr=0.5)
 
 
 def test_play_episodes_splits_a_batch_over_fewer_copies():
@@ -587,35 +586,6 @@ def test_copies_cut_off_by_max_t_restart_or_say_why_they_cannot():
     # One that does not cannot reset a single copy: a clear error instead of waiting forever.
     with pytest.raises(ValueError, match="max_episode_steps=max_t"):
         reinforce.play_episodes(policy, PixelcopterVecEnv(2), 5, 3, torch.device("cpu"))
-
-
-def test_value_baseline_fit_takes_the_steps_asked_on_subsets_and_learns():
-    torch.manual_seed(0)
-    states = torch.randn(1000, 7)
-    targets = states[:, 0] * 3.0 + 1.0  # a return that depends on the state
-    value = reinforce.ValueBaseline(7, 32)
-    opt = torch.optim.Adam(value.parameters(), lr=1e-2)
-    seen = []
-    original_forward = value.forward
-    value.forward = lambda x: (seen.append(len(x)), original_forward(x))[1]
-    before = F.mse_loss(original_forward(states).squeeze(-1), targets).item()
-    reinforce._fit_value(value, opt, states, targets, steps=3, batch_size=300)
-    assert seen == [300, 300, 300]  # one forward pass per step, on 300 states each
-    reinforce._fit_value(value, opt, states, targets, steps=40, batch_size=None)
-    assert seen[3:] == [1000] * 40  # None: the whole batch every step
-    assert F.mse_loss(original_forward(states).squeeze(-1), targets).item() < before / 4
-
-
-def test_pixelcopter_baseline_config_trains_with_its_value_network():
-    config = defaults.PIXELCOPTER_BASELINE.replace(n_training_episodes=512)
-    assert config.value_h and config.value_steps > 1
-    policy = reinforce.make_policy(config, seed=0)
-    assert reinforce.make_value_baseline(defaults.PIXELCOPTER, policy) is None  # the batch mean instead
-    value = reinforce.make_value_baseline(config, policy)
-    assert value(torch.zeros(3, 7)).shape == (3, 1) and torch.equal(value.obs_scale, policy.obs_scale)
-    policy, mean, std, scores = reinforce.train_and_evaluate(config, seed=0, progress=False)
-    assert len(scores) == 512 and all(math.isfinite(s) for s in scores)
-    assert math.isfinite(mean) and math.isfinite(std)
 
 
 def test_check_reinforce_loss_notes_a_python_loop_over_the_steps(capsys):

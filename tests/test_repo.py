@@ -90,7 +90,7 @@ def test_no_test_switch_shows_in_a_learners_cell(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_exercise_has_a_check_a_reference_and_a_course_version(path):
-    from helpers.qlearning_checks import SOLUTIONS
+    from helpers.checks.qlearning import SOLUTIONS
     from tests.course_solutions import COURSE
 
     cells = code_cells(path)
@@ -163,11 +163,11 @@ def test_notebook_trains_pixelcopter_with_every_setting_in_its_hyperparameters()
     used = cells["code-35"] + cells["code-36"]
     missing = [key for key in hp if f'hp["{key}"]' not in used and key != "env_id"]
     assert not missing, f"notebook 04's Pixelcopter cells do not use {missing}"
-    assert "kit.with_inputs(PixelcopterPolicy(" in used and "discounted_returns=discounted_returns" in used
+    assert "with_inputs(PixelcopterPolicy(" in used and "discounted_returns=discounted_returns" in used
 
 
 def test_importing_helpers_stays_light():
-    code = ("import sys, helpers, helpers.qlearning, helpers.scoring, helpers.exercises; "
+    code = ("import sys, helpers, helpers.qlearning, helpers.scoring, helpers.checks.exercises; "
             "print(sorted(m for m in ('torch', 'matplotlib', 'huggingface_hub') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -25,7 +25,7 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
       strings, containers and NumPy arrays; anything else is refused by name). Old course models
       (NumPy 1.x pickles) load unchanged.
     * ``*.pt``: a policy pushed by the kit, loaded weights-only and rebuilt as ``policy_class``
-      (default ``helpers.reinforce.PolicyNetwork``), ready to evaluate.
+      (default ``helpers.policies.PolicyNetwork``), ready to evaluate.
     * ``*.json``: the parsed JSON.
     The download goes through the library's cache (``HF_HUB_CACHE``); offline (``HF_HUB_OFFLINE=1``) it
     is served from there.
@@ -99,7 +99,7 @@ def _load_policy(path: Path, policy_class=None):
                            "Build your Policy yourself and use policy.load_state_dict(torch.load(path, "
                            "weights_only=True)).")
     if policy_class is None:
-        from helpers.reinforce import PolicyNetwork as policy_class
+        from helpers.policies import PolicyNetwork as policy_class
     policy = policy_class(**dict(saved["architecture"]))
     policy.load_state_dict(saved["state_dict"])
     policy.eval()

@@ -28,6 +28,7 @@ from helpers.hub.errors import check_repo_id
 from helpers.hub.models import (POLICY_FILE, POLICY_FORMAT, QLEARNING_FILE, course_env_name, env_kwargs_of,
                                 make_env_from_model, model_env_keys, stated_env_kwargs)
 from helpers.hub.upload import KIT_FILES, upload
+from helpers.policies import export_network
 
 EXPORT_ROOT = "hub_exports"
 
@@ -118,7 +119,7 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
     n_eval = int(hp.get("n_evaluation_episodes", hp.get("n_eval_episodes", 10)))
     seed = None if eval_seed is None else int(eval_seed)
     greedy = True if greedy is None else bool(greedy)
-    net = reinforce.export_network(policy)  # the one saved format: anyone can rebuild it without code
+    net = export_network(policy)  # the one saved format: anyone can rebuild it without code
     mean, std = reinforce.evaluate_agent(eval_env, max_steps, n_eval, net, greedy=greedy, seed=seed)
     evaluation = {"policy": "greedy" if greedy else "sampling", "max_steps": max_steps,
                   "seeds": None if seed is None else [seed],

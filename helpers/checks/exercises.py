@@ -1,6 +1,6 @@
 """What runs right after each TODO cell: check the learner's code, give a verdict, never block "Run all".
 
-Each exercise has a ``check_*`` function (in ``qlearning_checks`` / ``reinforce_checks``) that runs the
+Each exercise has a ``check_*`` function (in ``helpers.checks.qlearning`` / ``helpers.checks.reinforce``) that runs the
 learner's code on a few cases and returns what the rest of the notebook should use: the learner's own when
 it passes, the kit's reference otherwise. Code written the course's way (reading ``learning_rate`` or
 ``env`` from the notebook, ``np.argmax`` greedy choices...) passes with a short note on what the kit does
@@ -164,7 +164,7 @@ def _write_blocks(path: Path, blocks: dict[str, str]) -> None:
     if not blocks:
         path.unlink(missing_ok=True)
         return
-    head = ("# Your accepted solutions, saved by the kit's checks (helpers/exercises.py). The next notebook\n"
+    head = ("# Your accepted solutions, saved by the kit's checks (helpers/checks/exercises.py). The next notebook\n"
             "# loads them; delete this file to start afresh.\n")
     path.write_text(head + "".join(f"# ---- {name} ----\n{code}\n" for name, code in blocks.items()), encoding="utf-8")
 

@@ -11,7 +11,7 @@ import gymnasium as gym
 import numpy as np
 
 from helpers import qlearning
-from helpers.exercises import Problem, adapt_call, run_check
+from helpers.checks.exercises import Problem, adapt_call, run_check
 from helpers.provenance import global_names
 
 UNIT = "unit2"  # the file notebook 01 saves accepted solutions to, and notebook 02 loads them from
@@ -21,7 +21,7 @@ SOLUTIONS = {
     "env": 'env = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False, render_mode="rgb_array")\n',
     "spaces": "state_space = env.observation_space.n\naction_space = env.action_space.n\n",
 }
-_SHOW = "`from helpers.qlearning_checks import SOLUTIONS; print(SOLUTIONS[{!r}])`"
+_SHOW = "`from helpers.checks.qlearning import SOLUTIONS; print(SOLUTIONS[{!r}])`"
 
 
 def _run_solution(name: str, **names) -> dict:

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from helpers import reinforce
-from helpers.exercises import Problem, adapt_call, run_check
+from helpers import policies, reinforce
+from helpers.checks.exercises import Problem, adapt_call, run_check
 
 UNFILLED = "it returned {!r}: is the TODO still unfilled?"
 
@@ -146,7 +146,7 @@ def check_pixelcopter_policy(PixelcopterPolicy):
         _check_forward(_build(cls, 7, 2, 8), 7, n_layers=3)
         _check_act(_build(cls, 7, 2, 8), 7)
         try:
-            reinforce.export_network(_build(cls, 7, 2, 8))
+            policies.export_network(_build(cls, 7, 2, 8))
         except ValueError as err:
             raise Problem(str(err)) from None
 
