@@ -13,6 +13,7 @@ from torch.distributions import Categorical
 import helpers  # noqa: F401  (registers the kit's env ids)
 from helpers import defaults, features, policies, reinforce
 from helpers.checks import reinforce as reinforce_checks
+from helpers.checks import reinforce_loop as loop_checks
 from helpers.checks.exercises import ExerciseFailed
 from helpers.policies import PolicyNetwork
 from helpers.reinforce import (Policy, PixelcopterPolicy, discounted_returns, evaluate_agent, normalise_returns,
@@ -305,7 +306,7 @@ def test_checks_accept_the_reference(capsys):
     assert reinforce_checks.check_normalise_returns(normalise_returns) is normalise_returns
     assert reinforce_checks.check_reinforce_loss(reinforce_loss) is reinforce_loss
     assert reinforce_checks.check_pixelcopter_policy(PixelcopterPolicy) is PixelcopterPolicy
-    assert reinforce_checks.check_reinforce(reinforce.reinforce, Policy) is reinforce.reinforce
+    assert loop_checks.check_reinforce(reinforce.reinforce, Policy) is reinforce.reinforce
     out = _verdict(capsys)
     assert out.count("reference is in use") == 7 and "❌" not in out
 
@@ -327,8 +328,8 @@ def test_checks_accept_a_learners_copy_of_the_reference(capsys):
         mine = _own(ref)
         assert check(mine) is mine
     mine = _own(reinforce.reinforce)
-    assert reinforce_checks.check_reinforce(mine, Policy).__wrapped__ is mine if hasattr(
-        reinforce_checks.check_reinforce(mine, Policy), "__wrapped__") else True
+    assert loop_checks.check_reinforce(mine, Policy).__wrapped__ is mine if hasattr(
+        loop_checks.check_reinforce(mine, Policy), "__wrapped__") else True
     out = _verdict(capsys)
     assert out.count("✅") >= 6 and "❌" not in out
 
@@ -491,7 +492,7 @@ def _loop_mutant(old, new):
     ("            if terminated or truncated:\n                break\n", "", "after the episode had ended"),
 ])
 def test_check_reinforce_names_the_mistake(old, new, hint, capsys):
-    assert reinforce_checks.check_reinforce(_loop_mutant(old, new), Policy) is reinforce.reinforce
+    assert loop_checks.check_reinforce(_loop_mutant(old, new), Policy) is reinforce.reinforce
     out = _verdict(capsys)
     assert "❌" in out and hint in out, out
 
@@ -519,7 +520,7 @@ def test_check_reinforce_accepts_several_episodes_per_update(capsys):
                 log_probs, returns = [], []
         return scores
 
-    assert reinforce_checks.check_reinforce(two_per_update, Policy) is two_per_update
+    assert loop_checks.check_reinforce(two_per_update, Policy) is two_per_update
     assert "✅" in _verdict(capsys)
 
 

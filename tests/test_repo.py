@@ -202,3 +202,15 @@ def test_requirements_pin_nothing_colab_ships():
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "python -m pytest" in readme and "python -m pytest" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_benchmark_tables_are_built_from_the_results_files():
+    """Every figure in the README's benchmark tables comes from benchmarks/results/, and every result reaches it."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import report
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    runs = report.load_runs()
+    assert {"cartpole", "pixelcopter", "taxi"} <= set(runs), "a benchmark the README cites has no results file"
+    assert "<!-- results:unit2 -->" in text and "<!-- results:unit4 -->" in text
+    assert report.render(text, runs) == text, "README tables are stale: run python benchmarks/report.py --write"

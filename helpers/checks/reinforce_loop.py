@@ -1,0 +1,204 @@
+"""The check of the REINFORCE loop exercise (``reinforce``), the one exercise that trains.
+
+It plays a six-step probe game whose returns change order, sign and size when mishandled, with an optimizer
+of learning rate 0 that records every gradient, and compares each update with the REINFORCE gradient; then
+it trains a few CartPole episodes. Each known mistake gets its own hint.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn as nn
+
+from helpers import reinforce
+from helpers.checks.exercises import Problem, adapt_call, run_check
+
+_PROBE_REWARDS = [1.0, 0.0, 2.0, 0.0, 0.0, 3.0]  # returns that change order, sign and size when mishandled
+
+
+class _ProbeEnv(gym.Env):
+    """Six steps of fixed states and rewards, whatever the actions; it logs what the agent did."""
+
+    observation_space = gym.spaces.Box(-2.0, 2.0, (4,), np.float32)
+    action_space = gym.spaces.Discrete(2)
+
+    def __init__(self):
+        self.episodes, self.t = [], 0
+
+    @staticmethod
+    def _state(t):
+        return np.array([t / 5 - 0.5, (t % 2) - 0.5, np.sin(t), np.cos(2 * t)], dtype=np.float32)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        self.episodes.append(([], []))
+        return self._state(0), {}
+
+    def step(self, action):
+        if not self.episodes:
+            raise Problem("env.step() came before any env.reset(): start each episode with "
+                          "`state, info = env.reset()`.")
+        if action is None:
+            raise Problem("the action passed to env.step() is None: let the policy act, "
+                          "`action, log_prob = policy.act(state)`.")
+        if self.t >= len(_PROBE_REWARDS):
+            raise Problem("env.step() came after the episode had ended: leave the step loop when `terminated or "
+                          "truncated`, and reset for the next episode.")
+        states, actions = self.episodes[-1]
+        states.append(self._state(self.t))
+        actions.append(int(action))
+        reward = _PROBE_REWARDS[self.t]
+        self.t += 1
+        return self._state(self.t), reward, self.t == len(_PROBE_REWARDS), False, {}
+
+
+class _RecordingOptimizer(torch.optim.SGD):
+    """Learning rate 0 (the policy never changes, so every gradient can be recomputed), recording each step."""
+
+    def __init__(self, params):
+        super().__init__(params, lr=0.0)
+        self.grads = []
+
+    def step(self, closure=None):
+        self.grads.append(torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1).cpu()
+                                     for g in self.param_groups for p in g["params"]]))
+        return super().step(closure)
+
+
+def _gradient(policy, episodes, gamma, how):
+    """The gradient of the REINFORCE loss on ``episodes``, with the returns made ``how``: normalised per
+    episode (the course) or over the batch (the kit); or wrongly: raw, reversed, undiscounted."""
+    raw = [reinforce.discounted_returns(_PROBE_REWARDS[:len(actions)], gamma) for _, actions in episodes]
+    if how == "batch":
+        returns = torch.split(reinforce.normalise_returns([g for r in raw for g in r]), [len(r) for r in raw])
+    elif how == "raw":
+        returns = [torch.tensor(r, dtype=torch.float32) for r in raw]
+    elif how == "reversed":
+        returns = [reinforce.normalise_returns(r[::-1]) for r in raw]
+    elif how == "undiscounted":
+        returns = [reinforce.normalise_returns(reinforce.discounted_returns(_PROBE_REWARDS[:len(r)], 1.0)) for r in raw]
+    else:
+        returns = [reinforce.normalise_returns(r) for r in raw]
+    policy.zero_grad()
+    loss = 0.0
+    for (states, actions), G in zip(episodes, returns):
+        probs = policy(torch.as_tensor(np.stack(states), device=reinforce.device))
+        log_probs = torch.log(probs[torch.arange(len(actions)), torch.as_tensor(actions)])
+        loss = loss + reinforce.reinforce_loss(log_probs, G.to(log_probs.device))
+    loss.backward()
+    grad = torch.cat([p.grad.reshape(-1).cpu() for p in policy.parameters()])
+    policy.zero_grad()
+    return grad
+
+
+def _cos(a, b):
+    return float(torch.nn.functional.cosine_similarity(a, b, dim=0)) if a.norm() > 0 and b.norm() > 0 else 0.0
+
+
+_GYM_API = ("Gymnasium's env.reset() returns (state, info) and env.step() returns five values (state, reward, "
+            "terminated, truncated, info); older gym code, like the course's first version, expects one and four. "
+            "Write `state, info = env.reset()` and `state, reward, terminated, truncated, info = env.step(action)`.")
+
+
+_NO_GRADIENT = ("no gradient reached the policy's weights: call loss.backward(), and keep the log-probabilities "
+                "that act() returned as they are (no .item(), .detach() or torch.no_grad() on the way to the loss).")
+
+
+def _old_gym_api(fn) -> bool:
+    """Does ``fn``'s source use gym's old API (``state = env.reset()``, four values from ``env.step``)?"""
+    try:
+        source = inspect.getsource(inspect.unwrap(fn))
+    except (OSError, TypeError):
+        return False
+    return bool(re.search(r"^\s*\w+\s*=\s*env\.reset\(", source, re.M)
+                or re.search(r"^\s*\w+\s*,\s*\w+\s*,\s*\w+\s*,\s*\w+\s*=\s*env\.step\(", source, re.M))
+
+
+def check_reinforce(reinforce_fn, PolicyClass):
+    """Check the learner's REINFORCE loop; return the function to use.
+
+    It plays a six-step probe game with an optimizer of learning rate 0 that records each gradient, and
+    compares every update with the gradient the REINFORCE loss gives on the same episodes: that names a
+    flipped sign, a missing zero_grad, detached log-probabilities, returns in the wrong order, no
+    normalising, no discount. Then it trains briefly on CartPole. Course-style loops that read the global
+    ``env`` are accepted (``exercises.adapt_call``).
+    """
+    adapted, notes = adapt_call(reinforce_fn, reinforce.reinforce)
+
+    def run(fn, policy, optimizer, env, n, gamma):
+        try:
+            return fn(policy, optimizer, n_training_episodes=n, max_t=50, gamma=gamma, print_every=10_000, env=env)
+        except (ValueError, TypeError, RuntimeError) as err:
+            if isinstance(env, _ProbeEnv) and not env.episodes:
+                raise Problem(f"it raised {type(err).__name__}: {err}, before any env.reset(): start each episode "
+                              "with `state, info = env.reset()`.") from None
+            if "does not require grad" in str(err):
+                raise Problem(_NO_GRADIENT) from None
+            if _old_gym_api(fn) or any(word in str(err) for word in ("unpack", "tuple", "object_", "inhomogeneous")):
+                raise Problem(f"it raised {type(err).__name__}: {err}. {_GYM_API}") from None
+            raise
+
+    def check(fn):
+        torch.manual_seed(0)
+        policy = PolicyClass(4, 2, 8).to(reinforce.device)
+        env, optimizer, gamma = _ProbeEnv(), _RecordingOptimizer(policy.parameters()), 0.9
+        scores = run(fn, policy, optimizer, env, 4, gamma)
+        episodes = [e for e in env.episodes if e[1]]
+        if len(episodes) != 4:
+            raise Problem(f"asked for 4 training episodes it played {len(episodes)}: loop over "
+                          "range(n_training_episodes) and reset the env at the start of each.")
+        if not optimizer.grads:
+            raise Problem("the optimizer never took a step: after loss.backward(), call optimizer.step().")
+        if all(float(g.norm()) == 0 for g in optimizer.grads):
+            raise Problem(_NO_GRADIENT)
+        if 4 % len(optimizer.grads):
+            raise Problem(f"4 episodes gave {len(optimizer.grads)} updates: update once per episode (or once per "
+                          "group of the same number of episodes).")
+        per = 4 // len(optimizer.grads)
+        accepted = ("episode", "batch")
+        before = torch.zeros_like(optimizer.grads[0])  # what the previous update left in .grad
+        for k, got in enumerate(optimizer.grads):
+            group = episodes[k * per:(k + 1) * per]
+            candidates = {how: _gradient(policy, group, gamma, how)
+                          for how in ("episode", "batch", "raw", "reversed", "undiscounted")}
+            if k and max(_cos(got, candidates[how]) for how in accepted) < 0.999 and \
+                    max(_cos(got - before, candidates[how]) for how in accepted) > 0.999:
+                raise Problem("each update also carries the previous update's gradient: call optimizer.zero_grad() "
+                              "before loss.backward(), or the gradients add up from one episode to the next.")
+            best = max(candidates, key=lambda how: abs(_cos(got, candidates[how])))
+            similarity = _cos(got, candidates[best])
+            if similarity < -0.999 and best in accepted:
+                raise Problem("the update goes the wrong way: the loss must be -log_prob * G (minimising it makes "
+                              "good actions more likely). Check the sign of the loss.")
+            if similarity < 0.999:
+                raise Problem("the update is not the REINFORCE gradient: the loss should be -sum_t log_prob_t * G_t "
+                              "with G_t from your discounted_returns, normalised with your normalise_returns.")
+            if best == "raw":
+                raise Problem("the returns are not normalised: pass them through normalise_returns before the loss, "
+                              "so that better-than-average actions become more likely and worse ones less.")
+            if best == "reversed":
+                raise Problem("the returns are in the wrong order: returns[t] must go with log_prob[t] (G_0 first).")
+            if best == "undiscounted":
+                raise Problem("the returns ignore gamma: compute them with discounted_returns(rewards, gamma).")
+            before = got
+        if not isinstance(scores, (list, tuple)) or len(scores) != 4:
+            raise Problem(f"it returned {type(scores).__name__}; return the list of episode scores "
+                          "(one total reward per training episode).")
+        # A short real run: the loop must also work on a real game.
+        cartpole = gym.make("CartPole-v1")
+        cartpole.reset(seed=0)
+        torch.manual_seed(0)
+        policy = PolicyClass(4, 2, 16).to(reinforce.device)
+        scores = run(fn, policy, torch.optim.Adam(policy.parameters(), lr=1e-2), cartpole, 30, 0.99)
+        if len(scores) != 30 or not all(np.isfinite(float(s)) for s in scores):
+            raise Problem("on 30 CartPole episodes it did not return 30 finite scores.")
+        if not all(torch.isfinite(p).all() for p in policy.parameters()):
+            raise Problem("after 30 CartPole episodes the policy's weights hold NaN: check normalise_returns.")
+        return notes
+
+    return run_check("reinforce", adapted, reinforce.reinforce, check)
