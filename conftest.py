@@ -37,6 +37,7 @@ QUICK = {
     "04_reinforce.ipynb": {
         "code-22": 'cartpole_hyperparameters["n_training_episodes"] = 300  # test run: shorter training',
         "code-34": 'pixelcopter_hyperparameters["n_training_episodes"] = 2048  # test run: shorter training',
+        "pong-code-04": 'pong_hyperparameters["n_training_episodes"] = 256  # test run: shorter training',
     },
 }
 
@@ -44,7 +45,7 @@ QUICK = {
 PUSHED = {
     "01_frozenlake.ipynb": ["q-FrozenLake-v1-4x4-noSlippery"],
     "02_taxi.ipynb": ["q-Taxi-v3"],
-    "04_reinforce.ipynb": ["Reinforce-CartPole-v1", "Reinforce-Pixelcopter-PLE-v0"],
+    "04_reinforce.ipynb": ["Reinforce-CartPole-v1", "Reinforce-Pixelcopter-PLE-v0", "Reinforce-Pong-PLE-v0"],
 }
 
 # pytest expands `testpaths` right after loading this file, before any hook runs: the folder must exist

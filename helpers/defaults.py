@@ -103,13 +103,16 @@ class ReinforceConfig:
         return make_env(self.env_id, **extra)
 
     def make_train_env(self):
-        """The ``n_envs`` copies that ``reinforce`` plays side by side: Pixelcopter's NumPy vector env
-        (all copters in one array step), else a list of ordinary envs (a single env when ``n_envs == 1``)."""
-        if self.env_id == "Pixelcopter-PLE-v0":
-            from helpers.pixelcopter import PixelcopterVecEnv
+        """The ``n_envs`` copies that ``train_batched`` plays side by side: the env's NumPy vector version where
+        the kit has one (the PLE games: all copies in one array step), else a list of ordinary envs (a single
+        env when ``n_envs == 1``)."""
+        import helpers  # noqa: F401  (registers the kit's envs)
 
-            # The env truncates at the training cap itself, so a capped copter restarts at once.
-            return PixelcopterVecEnv(self.n_envs, max_episode_steps=self.train_max_t or self.max_t)
+        vector_entry_point = gym.spec(self.env_id).vector_entry_point
+        if self.n_envs > 1 and isinstance(vector_entry_point, str) and vector_entry_point.startswith("helpers."):
+            vector_env = gym.envs.registration.load_env_creator(vector_entry_point)
+            # The env truncates at the training cap itself, so a capped copy restarts at once.
+            return vector_env(self.n_envs, max_episode_steps=self.train_max_t or self.max_t)
         envs = [self.make_env() for _ in range(self.n_envs)]
         return envs[0] if self.n_envs == 1 else envs
 
@@ -176,3 +179,12 @@ PIXELCOPTER_RAW = PIXELCOPTER.replace(n_training_episodes=128_000, obs_features=
 # The course's Pixelcopter values (7-64-128-2, lr 1e-4, one episode per update, sampled evaluation).
 PIXELCOPTER_COURSE = ReinforceConfig("Pixelcopter-PLE-v0", h_size=(64, 128), n_training_episodes=50_000,
                                      max_t=10_000, gamma=0.99, lr=1e-4, n_envs=1, eval_greedy=False)
+
+# Pong (the learners' notes' third agent; the course has no Pong part): the exercise's two-hidden-layer policy
+# (64, 64) on the 7 values divided by their scale (paddle and ball heights by 24, the ball's x by 32, speeds in
+# px/s by 36), 64 games played together (PongVecEnv), one update every 64 episodes, training games capped at
+# 2,000 steps (a losing game lasts about 500; a capped one teaches returning the ball), greedy evaluation over
+# 10 games of at most 10,000 steps, as the notes cap them.
+PONG = ReinforceConfig("Pong-PLE-v0", h_size=64, policy_class="PixelcopterPolicy", n_training_episodes=8192,
+                       max_t=10_000, gamma=0.99, lr=3e-3, n_envs=64, batch_episodes=64, train_max_t=2000,
+                       obs_scale=(24.0, 4.0, 24.0, 32.0, 24.0, 36.0, 36.0))

@@ -12,6 +12,7 @@ import warnings
 import gymnasium as gym
 
 PIXELCOPTER_ID = "Pixelcopter-PLE-v0"
+PONG_ID = "Pong-PLE-v0"
 
 
 def _taxi_v3_missing() -> bool:
@@ -23,7 +24,8 @@ def _taxi_v3_missing() -> bool:
 
 
 def register_kit_envs() -> None:
-    """Register ``Taxi-v3`` (where Gymnasium dropped it) and ``Pixelcopter-PLE-v0``. Safe to call twice."""
+    """Register ``Taxi-v3`` (where Gymnasium dropped it), ``Pixelcopter-PLE-v0`` and ``Pong-PLE-v0``. Safe to call
+    twice."""
     registry = gym.envs.registration.registry
     if "Taxi-v3" not in registry or _taxi_v3_missing():
         v4 = gym.spec("Taxi-v4")
@@ -42,6 +44,8 @@ def register_kit_envs() -> None:
     if PIXELCOPTER_ID not in registry:
         gym.register(id=PIXELCOPTER_ID, entry_point="helpers.pixelcopter:PixelcopterEnv",
                      vector_entry_point="helpers.pixelcopter:PixelcopterVecEnv")
+    if PONG_ID not in registry:
+        gym.register(id=PONG_ID, entry_point="helpers.pong:PongEnv", vector_entry_point="helpers.pong:PongVecEnv")
 
 
 _taxi_is_alias = False

@@ -31,14 +31,15 @@ Stepping needs neither pygame nor a display; pygame is imported only by ``render
 from __future__ import annotations
 
 import math
-import os
-import sys
 from typing import Any, Sequence
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
+
+from helpers import ple
+from helpers.ple import pg_round as _pg_round
 
 __all__ = ["PixelcopterEnv", "PixelcopterVecEnv"]
 
@@ -110,14 +111,6 @@ BLOCK_HIT_DY_MIN = _BLOCK_TOP - (_PLAYER_TOP + PLAYER_H) + 1 - 0.5  # -4.5
 BLOCK_HIT_DY_MAX = _BLOCK_TOP + BLOCK_H - _PLAYER_TOP - 1 + 0.5  # +5.5 (exclusive)
 # Vertically the player always overlaps the segments under it: they span y_seg +/- 36 with y_seg in
 # 18..30, and a living copter never gets further than one step's motion outside [6, 42].
-
-
-def _pg_round(v: float) -> int:
-    """pygame >= 2.3's float-to-int for rect positions: nearest, halves away from zero (exact)."""
-    a = abs(v)
-    n = math.floor(a)
-    n += (a - n) >= 0.5  # a - floor(a) is exact, unlike floor(a + 0.5)
-    return n if v >= 0 else -n
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -242,50 +235,17 @@ class _Block:
         self.hit_y_max = y + BLOCK_HIT_DY_MAX
 
 
-def _check_seed(seed: Any) -> int:
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int between 0 and 2**32 - 1 (or None), got {seed!r} "
-                        f"of type {type(seed).__name__}.")
-    seed = int(seed)
-    if not 0 <= seed <= 2**32 - 1:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1 (numpy.random.RandomState's range), got {seed}.")
-    return seed
-
-
-_PLAIN_INT_TYPES = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint32, np.uint16,
-                              np.uint8, np.intp})
+_ACTIONS = "Pixelcopter's actions are the integers 0 (thrust) and 1 (do nothing)"
 
 
 def _is_thrust(action: Any) -> bool:
     """True for action 0 (thrust), False for 1; anything else is a ValueError, as Discrete(2) sees it."""
-    if type(action) in _PLAIN_INT_TYPES and (action == 0 or action == 1):
+    if type(action) in ple.PLAIN_INT_TYPES and (action == 0 or action == 1):
         return action == 0
-    if (isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu"
-            and int(action) in (0, 1)):
-        return int(action) == 0
-    raise ValueError(f"Invalid action {action!r} ({type(action).__name__}): Pixelcopter's actions are "
-                     "the integers 0 (thrust) and 1 (do nothing).")
+    return ple.int_action(action, 2, _ACTIONS) == 0
 
 
-def _display_problem() -> str | None:
-    """Why a pygame window cannot open here, or None."""
-    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
-        return None
-    if os.environ.get("SDL_VIDEODRIVER", "") in ("dummy", "offscreen"):
-        return None  # explicitly headless: pygame works, nothing is shown
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    return "no display was found (DISPLAY and WAYLAND_DISPLAY are not set)"
-
-
-def _human_mode_error(why: str) -> RuntimeError:
-    return RuntimeError(
-        f"render_mode='human' opens a window, but {why}. Use render_mode='rgb_array' to get frames "
-        "(for example to record a video), or start a virtual display first with "
-        "helpers.runtime.start_virtual_display().")
-
-
-class PixelcopterEnv(gym.Env):
+class PixelcopterEnv(ple.PLEGame):
     """Pixelcopter-PLE-v0, the course's unit 4 environment (see the module docstring for the rules).
 
     Args:
@@ -305,39 +265,20 @@ class PixelcopterEnv(gym.Env):
     """
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": FPS}
+    window_title = "Pixelcopter-PLE-v0"
 
     def __init__(self, render_mode: str | None = None, render_scale: int | None = None):
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                             f"got {render_mode!r}.")
-        if render_scale is None:
-            render_scale = 8 if render_mode == "human" else 1
-        if isinstance(render_scale, bool) or not isinstance(render_scale, (int, np.integer)) or render_scale < 1:
-            raise ValueError(f"render_scale must be a positive integer, got {render_scale!r}.")
-        if render_mode == "human" and (why := _display_problem()) is not None:
-            raise _human_mode_error(why)
-        self.render_mode = render_mode
-        self.render_scale = int(render_scale)
+        super().__init__(render_mode, render_scale)
         self.observation_space = spaces.Box(-np.inf, np.inf, (7,), np.float64)
         self.action_space = spaces.Discrete(2)
-        self._rng: np.random.RandomState | None = None
         self._started = False
         self._over = True
-        self._window = None
-        self._clock = None
 
     # -- episode start (the original's init) -------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         """Start a level: with a seed, from the first draws of RandomState(seed); without one, the
         RandomState of the earlier episodes carries on (seeded from entropy the very first time)."""
-        if seed is not None:
-            seed = _check_seed(seed)
-        super().reset(seed=seed)
-        if seed is not None:
-            self._rng = np.random.RandomState(seed)
-        elif self._rng is None:
-            self._rng = np.random.RandomState()  # from OS entropy
-        rng = self._rng
+        rng = self._start_rng(seed)
         self._t = 0
         self._phase = 0
         self._y = PLAYER_START_Y
@@ -472,46 +413,6 @@ class PixelcopterEnv(gym.Env):
                 fill(left, top + SEGMENT_BOTTOM_ROW, SEGMENT_W, SEGMENT_H - SEGMENT_BOTTOM_ROW, GREEN)
         return frame
 
-    def render(self):
-        if self.render_mode is None:
-            gym.logger.warn("render() was called without a render_mode; create the environment with "
-                            "render_mode='rgb_array' (frames) or 'human' (a window).")
-            return None
-        frame = self._frame()
-        if self.render_scale > 1:
-            frame = np.repeat(np.repeat(frame, self.render_scale, axis=0), self.render_scale, axis=1)
-        if self.render_mode == "rgb_array":
-            return frame
-        self._show(frame)
-        return None
-
-    def _show(self, frame: np.ndarray) -> None:
-        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-        try:
-            import pygame
-        except ImportError as err:
-            raise gym.error.DependencyNotInstalled(
-                "render_mode='human' needs pygame: pip install pygame (or use render_mode='rgb_array').") from err
-        if self._window is None:
-            try:
-                pygame.display.init()
-                self._window = pygame.display.set_mode((frame.shape[1], frame.shape[0]))
-            except pygame.error as err:
-                raise _human_mode_error(f"pygame could not open one ({err})") from err
-            pygame.display.set_caption("Pixelcopter-PLE-v0")
-            self._clock = pygame.time.Clock()
-        self._window.blit(pygame.surfarray.make_surface(frame.swapaxes(0, 1)), (0, 0))
-        pygame.event.pump()
-        pygame.display.flip()
-        self._clock.tick(self.metadata["render_fps"])
-
-    def close(self):
-        if self._window is not None:
-            import pygame
-
-            pygame.display.quit()
-            self._window = None
-
 
 # ---------------------------------------------------------------------------------------------------
 # Many copters at once.
@@ -559,13 +460,8 @@ class PixelcopterVecEnv(gym.vector.VectorEnv):
 
     def __init__(self, num_envs: int, seed: int | Sequence[int | None] | None = None,
                  max_episode_steps: int | None = None):
-        if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-            raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}.")
-        if max_episode_steps is not None and (not isinstance(max_episode_steps, (int, np.integer))
-                                              or max_episode_steps < 1):
-            raise ValueError(f"max_episode_steps must be a positive integer or None, got {max_episode_steps!r}.")
-        n = self.num_envs = int(num_envs)
-        self.max_episode_steps = None if max_episode_steps is None else int(max_episode_steps)
+        n, self.max_episode_steps = ple.check_vector_args(num_envs, max_episode_steps)
+        self.num_envs = n
         self.single_observation_space = spaces.Box(-np.inf, np.inf, (7,), np.float64)
         self.single_action_space = spaces.Discrete(2)
         self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, n)
@@ -595,24 +491,7 @@ class PixelcopterVecEnv(gym.vector.VectorEnv):
         n = self.num_envs
         if seed is None and not self._started:
             seed = self._default_seed
-        if seed is None:
-            seeds = [None] * n
-        elif isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
-            base = _check_seed(seed)
-            if base + n - 1 > 2**32 - 1:
-                raise ValueError(f"seed + num_envs - 1 must stay below 2**32 (copter i uses seed + i), got {seed}.")
-            seeds = [base + i for i in range(n)]
-        elif isinstance(seed, (list, tuple, np.ndarray)):
-            if len(seed) != n:
-                raise ValueError(f"Expected {n} seeds (one per copter), got {len(seed)}.")
-            seeds = [None if s is None else _check_seed(s) for s in seed]
-        else:
-            raise TypeError(f"seed must be None, an int, or a sequence of {n} ints/None, got {seed!r}.")
-        for i, s in enumerate(seeds):
-            if s is not None:
-                self._rngs[i] = np.random.RandomState(s)
-            elif self._rngs[i] is None:
-                self._rngs[i] = np.random.RandomState()  # from OS entropy
+        ple.reseed(self._rngs, ple.vector_seeds(seed, n, "copter"))
         self._started = True
         self._start_episodes(np.arange(n))
         return self._observations(self._ceil[:, _FIRST_COL[0]], self._floor[:, _FIRST_COL[0]]), {}

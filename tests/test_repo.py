@@ -129,10 +129,13 @@ def test_notebooks_train_with_the_values_the_benchmark_certifies():
         for name, value in config.train_kwargs().items():
             assert ns[name] == value, f"{path}: {name} = {ns[name]}, the benchmark certifies {value}"
         assert ns["n_eval_episodes"] == config.n_eval_episodes and list(ns["eval_seed"]) == list(config.eval_seed)
+    import gymnasium as gym
+
     for cell_id, name, bench in [("code-22", "cartpole_hyperparameters", "cartpole"),
-                                 ("code-34", "pixelcopter_hyperparameters", "pixelcopter")]:
+                                 ("code-34", "pixelcopter_hyperparameters", "pixelcopter"),
+                                 ("pong-code-04", "pong_hyperparameters", "pong")]:
         notebook = _cell("04_reinforce.ipynb", cell_id, env_id="CartPole-v1", s_size=4, a_size=2, pc_s_size=7,
-                         pc_a_size=2)[name]
+                         pc_a_size=2, pong_env=gym.make("Pong-PLE-v0"))[name]
         certified = BENCHMARKS[bench].config.hyperparameters()
         for key, value in notebook.items():
             assert certified[key] == value, f"notebook 04 {name}[{key!r}] = {value}, the benchmark: {certified[key]}"
@@ -155,14 +158,20 @@ class _Stub:
         return (0.0, 0.0)
 
 
-def test_notebook_trains_pixelcopter_with_every_setting_in_its_hyperparameters():
-    """Notebook 04 builds and trains the Pixelcopter policy itself (to show it), so it must use every value of
-    its hyperparameter dict, as make_policy and train_and_evaluate use the config's."""
+@pytest.mark.parametrize("game, hp_cell, train_cells, name", [
+    ("Pixelcopter", "code-34", ["code-35", "code-36"], "pixelcopter_hyperparameters"),
+    ("Pong", "pong-code-04", ["pong-code-06", "pong-code-07"], "pong_hyperparameters"),
+])
+def test_notebook_trains_the_ple_games_with_every_setting_in_their_hyperparameters(game, hp_cell, train_cells, name):
+    """Notebook 04 builds and trains these policies itself (to show it), so it must use every value of their
+    hyperparameter dicts, as make_policy and train_and_evaluate use the config's."""
+    import gymnasium as gym
+
     cells = {c.id: c.source for c in code_cells(ROOT / "notebooks" / "04_reinforce.ipynb")}
-    hp = _cell("04_reinforce.ipynb", "code-34", pc_s_size=7, pc_a_size=2)["pixelcopter_hyperparameters"]
-    used = cells["code-35"] + cells["code-36"]
+    hp = _cell("04_reinforce.ipynb", hp_cell, pc_s_size=7, pc_a_size=2, pong_env=gym.make("Pong-PLE-v0"))[name]
+    used = "".join(cells[c] for c in train_cells)
     missing = [key for key in hp if f'hp["{key}"]' not in used and key != "env_id"]
-    assert not missing, f"notebook 04's Pixelcopter cells do not use {missing}"
+    assert not missing, f"notebook 04's {game} cells do not use {missing}"
     assert "with_inputs(PixelcopterPolicy(" in used and "discounted_returns=discounted_returns" in used
 
 
