@@ -12,14 +12,17 @@ notebook 02 trains Taxi with them.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import linecache
 import os
 import random
 import re
+import signal
 import sys
 import textwrap
+import threading
 import types
 from pathlib import Path
 from typing import Callable
@@ -43,24 +46,57 @@ class Problem(Exception):
     """Raised inside a check with the hint to show the learner."""
 
 
+# How long a check may run the learner's code. The slowest reference passes in a few seconds; a function that
+# takes far longer almost always loops forever (a `while` whose condition never changes).
+TIME_LIMIT_S = 120
+
+
+class _TimeUp(BaseException):
+    """Raised in the learner's code when a check's time limit is reached (a BaseException, so that an
+    ``except Exception`` in the learner's code cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise ``_TimeUp`` in the running code after ``seconds``: a SIGALRM timer, where there is one (Linux
+    and macOS, the main thread: Colab, Kaggle, Jupyter); elsewhere no limit."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _TimeUp()
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_check(name: str, learner_fn, reference_fn, check: Callable, *, save: str | None = None,
-              solution: str | None = None):
+              solution: str | None = None, time_limit_s: float | None = None):
     """Run ``check(learner_fn)``; print a verdict; return what the notebook should carry on with.
 
     ``check`` raises ``Problem("hint")`` when the learner's code is wrong, and may return a list of notes
     (accepted, but the kit teaches a variant). Any other exception raised by the learner's code becomes a
-    hint too: learners see what went wrong, not a stack trace. ``save`` names the file of accepted
-    solutions to keep the learner's version in (see ``save_solution``); ``solution`` says how to see the
-    reference (default: ``show_solution(<the reference>)``).
+    hint too: learners see what went wrong, not a stack trace. The check stops after ``time_limit_s``
+    (default ``TIME_LIMIT_S``) or at an interrupt (the stop button), and says so. ``save`` names the file of
+    accepted solutions to keep the learner's version in (see ``save_solution``); ``solution`` says how to see
+    the reference (default: ``show_solution(<the reference>)``).
     """
     if learner_fn is reference_fn:
         print(f"ℹ️ {name}: the kit's reference is in use (write your own in the TODO cell to replace it).")
         return learner_fn
+    limit = TIME_LIMIT_S if time_limit_s is None else time_limit_s
     if not callable(learner_fn):
         hint = f"`{name}` is not a function; re-run the cell that defines it."
     else:
         try:
-            notes = check(learner_fn) or []
+            with time_limit(limit):
+                notes = check(learner_fn) or []
             print(f"✅ {name}: all checks passed.")
             for note in notes:
                 print(textwrap.fill(note, 110, initial_indent="   Note: ", subsequent_indent="   "))
@@ -69,6 +105,11 @@ def run_check(name: str, learner_fn, reference_fn, check: Callable, *, save: str
             return learner_fn
         except Problem as problem:
             hint = str(problem)
+        except _TimeUp:
+            hint = f"your function did not return within {limit:g} s: is there a loop that never ends?"
+        except KeyboardInterrupt:
+            hint = ("the check was interrupted before your function returned: is there a loop that never ends? "
+                    "(If it was only slow, re-run this cell and let it finish.)")
         except Exception as err:  # the learner's code crashed: report it briefly
             hint = f"calling it raised {type(err).__name__}: {err}"
             if not isinstance(err, (TypeError, AttributeError, ValueError, RuntimeError)) or "NoneType" in str(err):

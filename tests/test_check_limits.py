@@ -1,0 +1,75 @@
+"""A check never hangs: an endless loop in a TODO hits the time limit, an interrupt becomes a hint, and either
+way the notebook carries on with the kit's reference."""
+import time
+
+import numpy as np
+import pytest
+
+from helpers import qlearning
+from helpers.checks import exercises
+from helpers.checks.exercises import ExerciseFailed
+from helpers.checks.qlearning import check_greedy_policy, check_initialize_q_table
+
+
+def endless_greedy_policy(Qtable, state):
+    action = 0
+    while action < 1:  # never changes: the classic endless loop
+        pass
+    return action
+
+
+def test_an_endless_loop_stops_at_the_time_limit_and_the_reference_takes_over(monkeypatch, capsys):
+    monkeypatch.delenv("KIT_STRICT", raising=False)
+    monkeypatch.setattr(exercises, "TIME_LIMIT_S", 0.5)
+    start = time.perf_counter()
+    used = check_greedy_policy(endless_greedy_policy)
+    assert time.perf_counter() - start < 10
+    assert used is qlearning.greedy_policy
+    out = capsys.readouterr().out
+    assert "did not return within 0.5 s: is there a loop that never ends?" in out
+
+
+def test_the_time_limit_cannot_be_swallowed_by_the_learners_except(monkeypatch, capsys):
+    monkeypatch.delenv("KIT_STRICT", raising=False)
+    monkeypatch.setattr(exercises, "TIME_LIMIT_S", 0.5)
+
+    def stubborn(state_space, action_space):
+        while True:
+            try:
+                time.sleep(0.01)
+            except Exception:  # a learner's catch-all must not keep the check alive
+                pass
+
+    assert check_initialize_q_table(stubborn) is qlearning.initialize_q_table
+    assert "did not return within" in capsys.readouterr().out
+
+
+def test_an_interrupt_becomes_a_hint_not_a_traceback(monkeypatch, capsys):
+    monkeypatch.delenv("KIT_STRICT", raising=False)
+
+    def interrupted(Qtable, state):
+        raise KeyboardInterrupt  # what the stop button raises inside the running cell
+
+    assert check_greedy_policy(interrupted) is qlearning.greedy_policy
+    out = capsys.readouterr().out
+    assert "interrupted before your function returned" in out and "carries on with the kit's reference" in out
+
+
+def test_strict_mode_fails_on_the_time_limit(monkeypatch):
+    monkeypatch.setenv("KIT_STRICT", "1")
+    monkeypatch.setattr(exercises, "TIME_LIMIT_S", 0.5)
+    with pytest.raises(ExerciseFailed, match="did not return within"):
+        check_greedy_policy(endless_greedy_policy)
+
+
+def test_a_passing_check_leaves_no_timer_behind(monkeypatch):
+    import signal
+
+    monkeypatch.delenv("KIT_STRICT", raising=False)
+    before = signal.getsignal(signal.SIGALRM)
+    def mine(Qtable, state):
+        return int(np.argmax(Qtable[state]))
+
+    assert check_greedy_policy(mine) is mine
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == before
