@@ -25,11 +25,12 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
+from helpers.arguments import check_args
 from helpers.policies import PolicyNetwork, with_inputs
 
 # What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
 # the support names, never the exercises themselves, so the notebook's own functions stay the learner's.
-__all__ = ["np", "torch", "nn", "F", "Categorical", "deque", "device"]
+__all__ = ["np", "torch", "nn", "F", "Categorical", "deque", "device", "check_args"]
 
 # One device for the whole module. A policy this small trains as fast on a CPU as on a GPU (the cost is
 # the environment and Python, not the maths), but the code runs on either.
@@ -109,6 +110,7 @@ def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_ep
     Returns each training episode's score (for a curve). Seed ``torch`` and ``env`` beforehand for a
     repeatable run (``torch.manual_seed(0); env.reset(seed=0)``).
     """
+    check_args(4, n_training_episodes=n_training_episodes, max_t=max_t, gamma=gamma)
     scores_deque = deque(maxlen=100)
     scores = []
     for i_episode in range(1, n_training_episodes + 1):
@@ -154,6 +156,13 @@ def _seed_copies(env, seed: int) -> None:
         e.action_space.seed(seed + i)
 
 
+def _check_discrete(space) -> None:
+    if not isinstance(space, gym.spaces.Discrete):
+        raise ValueError(f"REINFORCE here picks one of a few actions (a Discrete action space), but this env's actions "
+                         f"are {space}. Use an env with discrete actions: CartPole-v1, Acrobot-v1, LunarLander-v3 or the "
+                         "PLE games.")
+
+
 def play_episodes(policy: nn.Module, env, n_episodes: int, max_t: int, dev: torch.device
                   ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Play ``n_episodes`` fresh episodes with the current policy, spread over the copies of ``env``.
@@ -165,6 +174,7 @@ def play_episodes(policy: nn.Module, env, n_episodes: int, max_t: int, dev: torc
     Returns, per episode in the order they started: its states, actions and rewards (arrays).
     """
     vector = isinstance(env, gym.vector.VectorEnv)
+    _check_discrete(env.single_action_space if vector else (env[0] if isinstance(env, (list, tuple)) else env).action_space)
     if vector and env.metadata.get("autoreset_mode") != gym.vector.AutoresetMode.SAME_STEP:
         raise ValueError("reinforce needs a vector env that resets finished copies in the same step "
                          "(autoreset_mode SAME_STEP), or pass a list of ordinary envs instead.")
@@ -240,6 +250,9 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
     and the action sampling (seed the policy's init yourself, before building it). ``print_every`` prints
     the average score every that many episodes (0: never).
     """
+    check_args(4, n_training_episodes=n_training_episodes, max_t=max_t, gamma=gamma)
+    for group in optimizer.param_groups:
+        check_args(4, lr=group["lr"])
     batch = batch_episodes or _n_copies(env)
     dev = next(policy.parameters()).device  # works for any nn.Module policy
     if seed is not None:
@@ -261,6 +274,10 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
         log_probs = Categorical(policy(s)).log_prob(a)
         # -sum_t log pi(a_t|s_t) * G_t, averaged over the episodes of the batch.
         loss = reinforce_loss(log_probs, returns.to(dev)) / keep
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"The loss became {loss.item()} after {len(scores)} episodes: the policy's "
+                                     "probabilities are no longer numbers. Lower the learning rate (or check that "
+                                     "your returns and loss are finite) and train again.")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -300,6 +317,7 @@ def evaluate_agent(env: gym.Env, max_steps: int, n_eval_episodes: int, policy: n
     (the others continue its stream) and the sampling, so an evaluation can be repeated exactly.
     Runs under ``torch.no_grad()``: evaluation builds no graph.
     """
+    check_args(4, max_steps=max_steps, n_eval_episodes=n_eval_episodes)
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     episode_rewards = []
     was_training = policy.training
@@ -328,6 +346,7 @@ def make_policy(config, seed: int | None = None) -> nn.Module:
     seeing its inputs through ``obs_features``/``obs_scale`` when the config names them. A tuple ``h_size``
     builds a ``PolicyNetwork`` with those hidden widths instead (e.g. the course's 64-128 Pixelcopter net)."""
     env = config.make_env()
+    _check_discrete(env.action_space)
     s_size, a_size = int(env.observation_space.shape[0]), int(env.action_space.n)
     env.close()
     if seed is not None:

@@ -1,6 +1,7 @@
 """Unit 4 (REINFORCE): reference implementations, the exercise checks, and tiny training runs."""
 import inspect
 import math
+import re
 
 import gymnasium as gym
 import numpy as np
@@ -596,3 +597,61 @@ def test_check_reinforce_loss_notes_a_python_loop_over_the_steps(capsys):
     assert reinforce_checks.check_reinforce_loss(looped) is looped  # correct, so accepted...
     out = _verdict(capsys)
     assert "✅" in out and "without a loop" in out  # ...with a note on its speed
+
+
+# --- arguments that cannot work get a clear message, before any episode is played --------------------------
+
+class _NoSteps(gym.Wrapper):
+    def reset(self, **kwargs):
+        raise AssertionError("an episode started with arguments that cannot work")
+
+    step = reset
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(n_training_episodes=0), "n_training_episodes=0: it counts episodes"),
+    (dict(n_training_episodes=-3), "n_training_episodes=-3"),
+    (dict(max_t=0), "max_t=0: it counts steps"),
+    (dict(gamma=1.5), "gamma=1.5: it must be a number from 0.0 to 1.0 (the course uses 0.99)"),
+    (dict(gamma=float("nan")), "gamma=nan"),
+])
+@pytest.mark.parametrize("trainer", ["reinforce", "train_batched"])
+def test_trainers_refuse_arguments_that_cannot_work(trainer, change, words):
+    policy = Policy(4, 2, 8)
+    args = dict(n_training_episodes=2, max_t=10, gamma=0.99) | change
+    with pytest.raises(ValueError, match=re.escape(words)):
+        getattr(reinforce, trainer)(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), print_every=0,
+                                    env=_NoSteps(gym.make("CartPole-v1")), **args)
+
+
+def test_a_learning_rate_set_to_nan_is_refused_before_training():
+    policy = Policy(4, 2, 8)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=1e-2)
+    optimizer.param_groups[0]["lr"] = float("nan")
+    with pytest.raises(ValueError, match="lr=nan"):
+        reinforce.train_batched(policy, optimizer, _NoSteps(gym.make("CartPole-v1")), 2, 10, 0.99, progress=False)
+
+
+def test_a_continuous_action_env_is_refused_with_what_to_use():
+    policy = Policy(3, 2, 8)
+    with pytest.raises(ValueError, match="Discrete action space.*CartPole-v1"):
+        reinforce.train_batched(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), gym.make("Pendulum-v1"),
+                                2, 10, 0.99, progress=False)
+    with pytest.raises(ValueError, match="Discrete action space"):
+        reinforce.make_policy(defaults.CARTPOLE.replace(env_id="Pendulum-v1"))
+
+
+def test_a_loss_that_becomes_nan_stops_training_with_a_hint():
+    policy = Policy(4, 2, 8)
+
+    def nan_loss(log_probs, returns):
+        return (log_probs * returns).sum() * float("nan")
+
+    with pytest.raises(FloatingPointError, match="Lower the learning rate"):
+        reinforce.train_batched(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), gym.make("CartPole-v1"),
+                                2, 10, 0.99, progress=False, reinforce_loss=nan_loss)
+
+
+def test_evaluation_needs_at_least_one_episode():
+    with pytest.raises(ValueError, match="n_eval_episodes=0: it counts episodes.*the course uses 10"):
+        evaluate_agent(gym.make("CartPole-v1"), 100, 0, Policy(4, 2, 8))
