@@ -13,6 +13,8 @@ One concern per module:
                     qlearning, reinforce: the checks of units 2 and 4)
   provenance        whose code trained an agent: the learner's ("yours") or the kit's reference
   pixelcopter       the Pixelcopter game as a Gymnasium environment (single and vectorised)
+  pong              the Pong game as a Gymnasium environment (single and vectorised)
+  ple               what the two PLE games share (seeding, checks, rendering)
   plots             training curves and pictures of learned policies
   video             record a replay as mp4 and show it inline
   hub/              push agents to the Hugging Face Hub and load them back (see its __init__ for its modules)
@@ -26,3 +28,16 @@ matplotlib, huggingface_hub) is imported until a module that needs it is.
 from helpers import envs as _envs
 
 _envs.register_kit_envs()
+
+# pygame (the Gymnasium renderers, Pixelcopter) prints noise on Colab and in containers; silence it once:
+#  * pygame.init() opens an audio device; with no sound card ALSA prints "ALSA lib ... cannot find card '0'"
+#    (seven lines) under every render. The kit plays no sound: SDL's dummy audio driver opens nothing. Set
+#    before pygame initialises (SDL reads it then); a value you set yourself is kept, except "dsp", which
+#    Gymnasium < 1.2 writes over any value when it is imported.
+#  * pygame 2.6 imports pkg_resources, which setuptools >= 67 warns about on every first import.
+import os as _os
+import warnings as _warnings
+
+if _os.environ.get("SDL_AUDIODRIVER") in (None, "", "dsp"):
+    _os.environ["SDL_AUDIODRIVER"] = "dummy"
+_warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=Warning)

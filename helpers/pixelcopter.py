@@ -27,6 +27,9 @@ from the first draws of ``RandomState(s)``, and a later ``reset()`` without a se
 
 Stepping needs neither pygame nor a display; pygame is imported only by ``render_mode="human"``.
 ``PixelcopterVecEnv`` steps many copters at once with NumPy and gives the same trajectories.
+
+Why one long module: the game is written twice, as one copter (readable, step by step the original) and as
+many copters in NumPy arrays (fast), and the two must stay side by side to stay equal (the traces test both).
 """
 from __future__ import annotations
 

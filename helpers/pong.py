@@ -32,6 +32,9 @@ seeded with 24.
 
 Stepping needs neither pygame nor a display; pygame is imported only by ``render_mode="human"``.
 ``PongVecEnv`` steps many games at once with NumPy and gives the same trajectories.
+
+Why one long module: the game is written twice, as one game (readable, step by step the original) and as many
+games in NumPy arrays (fast), and the two must stay side by side to stay equal (the traces test both).
 """
 from __future__ import annotations
 
@@ -56,7 +59,7 @@ FPS = 30
 DT = (1000.0 / FPS) / 1000.0  # s per step: PLE's fixed tick, in seconds (== 1/30)
 
 BALL_SPEED = 0.75 * HEIGHT  # 36.0 px/s
-PLAYER_ACCEL = 0.4 * HEIGHT  # 19.200000000000003 px/s per step of key press
+PLAYER_ACCEL = 0.4 * HEIGHT  # 19.200000000000003: a key press adds this x DT to the paddle's velocity (px/step)
 CPU_SPEED = 0.6 * HEIGHT  # 28.799999999999997 px/s
 CPU_DRIFT = (1.0 * CPU_SPEED) / 4.0  # 7.199999999999999 px/s, towards the middle when not chasing
 HIT_SPEEDUP = BALL_SPEED * 0.05  # 1.8: vx -> -(vx + 1.8) on a hit
@@ -413,7 +416,6 @@ class PongVecEnv(gym.vector.VectorEnv):
             vy[scored] = (self._draws(scored) * BALL_SPEED) - 18.0
             keep[3:7] = s[3:7, scored]
         # 8. Paddles: the agent's, then the CPU's (which reads the ball after steps 1-6, and clamps first).
-        va *= 1.0  # (no-op: keeps the view writable below)
         np.add(va, _PLAYER_DV_ARR[a], out=va)
         va *= DAMPING
         ya += va

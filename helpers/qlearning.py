@@ -8,9 +8,11 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
+from helpers.arguments import check_args
+
 # What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
 # the support names, never the exercises themselves, so the notebook's own functions stay the learner's.
-__all__ = ["np", "tqdm", "DEFAULT_RNG", "epsilon_at"]
+__all__ = ["np", "tqdm", "DEFAULT_RNG", "epsilon_at", "check_args"]
 
 # Used when the caller passes no generator; pass your own ``rng`` for reproducible runs.
 DEFAULT_RNG = np.random.default_rng()
@@ -61,6 +63,8 @@ def train(n_training_episodes: int, min_epsilon: float, max_epsilon: float, deca
     Pass a list as ``episode_returns`` to collect each episode's total reward, e.g. for a training curve.
     Returns the trained ``Qtable``.
     """
+    check_args(n_training_episodes=n_training_episodes, max_steps=max_steps, learning_rate=learning_rate,
+               gamma=gamma, min_epsilon=min_epsilon, max_epsilon=max_epsilon, decay_rate=decay_rate)
     rng = np.random.default_rng(seed)
     env.reset(seed=seed)  # later resets continue this stream
     for episode in tqdm(range(n_training_episodes), disable=not progress, desc="training", mininterval=0.5):
@@ -89,6 +93,7 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
     ``seed`` is an optional list of reset seeds, one per episode (the course's fixed Taxi seeds make
     every learner's evaluation comparable).
     """
+    check_args(max_steps=max_steps, n_eval_episodes=n_eval_episodes)
     if seed is not None and len(seed) and len(seed) < n_eval_episodes:
         raise ValueError(f"evaluate_agent got {len(seed)} seeds for {n_eval_episodes} episodes: pass at "
                          f"least one seed per episode, or n_eval_episodes={len(seed)}, or seed=None.")

@@ -28,6 +28,7 @@ from helpers.safe_pickle import RefusedPickleError, safe_loads  # noqa: E402
 from hub_double import HubDouble, prepare_offline_hub_cache  # noqa: E402
 
 USER = "learner"
+NO_TORCH = "torch is not installed (the platform runs in tests/platforms.sh have no CPU wheel for this Python)"
 
 
 # ---- fixtures ------------------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ def taxi_model():
 
 @pytest.fixture(scope="module")
 def cartpole_policy():
-    import torch
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
 
     from helpers import reinforce
 
@@ -160,8 +161,9 @@ def test_push_and_load_frozenlake(double, frozenlake_model, isolated_hf):
     np.testing.assert_array_equal(loaded["qtable"], frozenlake_model["qtable"])
     assert loaded["is_slippery"] is False and loaded["slippery"] is False
     assert hub.evaluate_model(loaded) == (1.0, 0.0)
-    # The local export is the uploaded folder, file for file.
-    assert {p.name: p.read_bytes() for p in result.folder.iterdir()} == files
+    # The local export is the uploaded folder, file for file, plus the manifest of what the kit wrote there.
+    assert {p.name: p.read_bytes() for p in result.folder.iterdir() if p.name != ".kit-export.json"} == files
+    assert json.loads((result.folder / ".kit-export.json").read_text())["files"] == sorted(files)
 
 
 def test_push_taxi_course_positional_call(double, taxi_model):
@@ -194,7 +196,7 @@ def test_card_usage_snippet_runs_as_written(double, frozenlake_model, monkeypatc
 
 
 def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
-    import torch
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
 
     from helpers import policies, reinforce
     from helpers.envs import make_env
@@ -231,7 +233,7 @@ def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
 
 
 def test_pixelcopter_policy_dry_run(tmp_path):
-    import torch
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
 
     from helpers import policies, reinforce
     from helpers.envs import make_env
@@ -243,7 +245,7 @@ def test_pixelcopter_policy_dry_run(tmp_path):
     result = hub.push_to_hub(f"{USER}/Reinforce-Pixelcopter-PLE-v0", policy, hyperparameters,
                              make_env("Pixelcopter-PLE-v0"), video_fps=30, local_dir=tmp_path / "pc", eval_seed=0)
     names = sorted(p.name for p in result.folder.iterdir())
-    assert names == ["README.md", "hyperparameters.json", "model.pt", "replay.mp4", "results.json"]
+    assert names == [".kit-export.json", "README.md", "hyperparameters.json", "model.pt", "replay.mp4", "results.json"]
     metadata = metadata_load(result.folder / "README.md")
     assert metadata["tags"] == ["Pixelcopter-PLE-v0", "reinforce", "reinforcement-learning",
                                 "custom-implementation", "deep-rl-class"]
@@ -262,7 +264,8 @@ def test_dry_run_makes_no_network_call(double, frozenlake_model, tmp_path):
     out = tmp_path / "see_my_card"
     result = hub.push_to_hub(f"{USER}/q-dry", frozenlake_model, local_dir=out, endpoint=double.url)
     assert not result.pushed and result.folder == out
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "q-learning.pkl", "replay.mp4", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".kit-export.json", "README.md", "q-learning.pkl", "replay.mp4",
+                                                     "results.json"]
     result = hub.push_to_hub(f"{USER}/q-dry", frozenlake_model, dry_run=True, endpoint=double.url, record=False)
     assert result.folder == Path("hub_exports/q-dry") and "README.md" in result.files
     assert double.requests == []
@@ -399,7 +402,7 @@ def test_virtual_display_only_when_needed(monkeypatch):
 
 
 @pytest.mark.parametrize("bad", ["q-Taxi-v3", "a/b/c", "", "user/", "/name", "my user/q", "user/q taxi",
-                                 "user/../x", None, "https://huggingface.co/user/q"])
+                                 "user/../x", None, "https://huggingface.co/user/q", "user/x\n", "user/x\r\n"])
 def test_wrong_repo_ids_rejected_before_network(double, frozenlake_model, bad):
     with pytest.raises(hub.InvalidRepoIdError, match="username/repo-name"):
         hub.push_to_hub(bad, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
@@ -475,14 +478,17 @@ def test_malicious_pickle_refused_and_runs_nothing(double, tmp_path, name):
     with pytest.raises(RefusedPickleError) as info:
         hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
     # The refused name as the file spells it (protocols <= 2 use Python 2 module names).
-    expected = {"os.system": f"{os.system.__module__}.system", "builtins.open": "io.open",
+    import builtins
+
+    # open lives in io up to Python 3.11 and in _io from 3.12: the name is the one pickle wrote.
+    expected = {"os.system": f"{os.system.__module__}.system", "builtins.open": f"{builtins.open.__module__}.open",
                 "builtins.exec": "__builtin__.exec", "builtins.eval": "__builtin__.eval"}.get(name, name)
     assert info.value.name == expected and expected in str(info.value) and "nothing from it was run" in str(info.value)
     assert not marker.exists()
 
 
 def test_whole_module_torch_file_refused(double, tmp_path):
-    import torch
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
 
     marker = tmp_path / "pwned"
     buffer = io.BytesIO()
@@ -575,3 +581,227 @@ def test_prepare_offline_hub_cache(tmp_path, monkeypatch):
     again = time.perf_counter()
     prepare_offline_hub_cache(hf_home)  # already there: nothing to do
     assert time.perf_counter() - again < 1.0, time.perf_counter() - start
+
+
+# ---- pushes never lose a card (issue 15) -----------------------------------------------------------------------
+HAND_CARD = b"---\nlicense: mit\ntags:\n- mine\n---\n\n# My hand-written card\n\nkeep me\n"
+
+
+@pytest.mark.parametrize("status", [500, 503, 429, 403])
+def test_card_fetch_failure_stops_the_push_and_keeps_the_card(double, frozenlake_model, monkeypatch, status):
+    import huggingface_hub.utils._http as http
+
+    monkeypatch.setattr(http.time, "sleep", lambda seconds: None)  # the client's retries, without the waits
+    repo = f"{USER}/q-card-{status}"
+    double.add_repo(repo, {"README.md": HAND_CARD})
+    commits = double.commit_count(repo)
+    double.fail("*", r"/resolve/[^/]+/README\.md$", status, times=100)
+    with pytest.raises(hub.HubPushError) as info:
+        hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    message = str(info.value)
+    assert info.value.status == status and f"the Hub answered {status}" in message
+    assert "stopped before uploading anything" in message and "is intact" in message and "retry_push(" in message
+    assert double.files(repo)["README.md"] == HAND_CARD and double.commit_count(repo) == commits
+    assert (info.value.folder / "q-learning.pkl").exists()
+    double._faults.clear()
+    hub.retry_push(info.value.folder, repo, endpoint=double.url, token=double.WRITE_TOKEN)
+    metadata, text = _card(double.files(repo))
+    assert "keep me" in text and "mine" in metadata["tags"] and metadata["license"] == "mit"
+
+
+def test_a_generic_404_on_the_card_is_not_taken_as_no_card(double, frozenlake_model):
+    # Only the Hub's own "entry not found" (404 with its error code) means "no card yet".
+    repo = f"{USER}/q-card-404"
+    double.add_repo(repo, {"README.md": HAND_CARD})
+    double.fail("*", r"/resolve/[^/]+/README\.md$", 404, times=100, message="proxy says no")
+    with pytest.raises(hub.HubPushError, match="is intact"):
+        hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert double.files(repo)["README.md"] == HAND_CARD
+
+
+def test_remote_card_with_broken_yaml_is_repaired_not_blocking(double, frozenlake_model, capsys):
+    repo = f"{USER}/q-card-yaml"
+    broken = b"---\ntags: [unclosed\nlicense: : mit\n---\n\n# My hand-written card\n\nkeep me\n"
+    double.add_repo(repo, {"README.md": broken})
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    metadata, text = _card(double.files(repo))
+    assert "keep me" in text and "# My hand-written card" in text and "[unclosed" not in text
+    assert metadata["tags"][0] == "FrozenLake-v1-4x4-no_slippery"
+    assert metadata["model-index"][0]["results"][0]["metrics"][0]["value"] == "1.00 +/- 0.00"
+    assert "cannot be read" in capsys.readouterr().out
+
+
+# ---- local_dir never clobbers (issue 15) -------------------------------------------------------------------------
+def test_local_dir_with_files_the_kit_did_not_write_is_refused(frozenlake_model, tmp_path):
+    out = tmp_path / "my_folder"
+    out.mkdir()
+    (out / "README.md").write_text("my own notes")
+    with pytest.raises(FileExistsError, match="already holds README.md.*will not overwrite"):
+        hub.push_to_hub(f"{USER}/q-dir", frozenlake_model, local_dir=out, record=False)
+    assert (out / "README.md").read_text() == "my own notes" and sorted(p.name for p in out.iterdir()) == ["README.md"]
+
+
+def test_local_dir_new_empty_or_earlier_export_is_written(frozenlake_model, tmp_path):
+    new = tmp_path / "new"
+    hub.push_to_hub(f"{USER}/q-dir", frozenlake_model, local_dir=new, record=False)
+    hub.push_to_hub(f"{USER}/q-dir", frozenlake_model, local_dir=new, record=False)  # its own earlier export
+    assert json.loads((new / ".kit-export.json").read_text())["files"] == ["README.md", "q-learning.pkl",
+                                                                          "results.json"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("mine")
+    hub.push_to_hub(f"{USER}/q-dir", frozenlake_model, local_dir=empty, record=False)
+    assert (empty / "notes.txt").read_text() == "mine" and (empty / "q-learning.pkl").exists()
+    (new / "replay.mp4").write_bytes(b"my own video")  # not in the manifest: a push with a video must not replace it
+    with pytest.raises(FileExistsError, match="replay.mp4"):
+        hub.push_to_hub(f"{USER}/q-dir", frozenlake_model, local_dir=new)
+    assert (new / "replay.mp4").read_bytes() == b"my own video"
+
+
+def test_retry_push_sends_only_kit_exports_and_their_listed_files(double, frozenlake_model, tmp_path):
+    repo = f"{USER}/q-retry"
+    hand = tmp_path / "hand"
+    hand.mkdir()
+    (hand / "README.md").write_text("---\ntags:\n- x\n---\nmine\n")
+    (hand / "q-learning.pkl").write_bytes(b"not a model")
+    with pytest.raises(hub.HubPushError, match=r"holds no \.kit-export\.json"):
+        hub.retry_push(hand, repo, endpoint=double.url, token=double.WRITE_TOKEN)
+    assert double.requests == []
+    export = tmp_path / "export"
+    hub.push_to_hub(repo, frozenlake_model, local_dir=export, record=False)
+    (export / "replay.mp4").write_bytes(b"dropped here later")  # a kit file name, but not written by the kit
+    (export / "notes.txt").write_text("private")
+    (export / "results.json").unlink()  # listed but gone: skipped
+    hub.retry_push(export, repo, endpoint=double.url, token=double.WRITE_TOKEN)
+    assert set(double.files(repo)) == {"README.md", "q-learning.pkl"}
+
+
+def test_check_repo_id_refuses_a_final_newline():
+    assert hub.check_repo_id("user/x") == "user/x"
+    for bad in ("user/x\n", "user/x\r\n", "\nuser/x"):
+        with pytest.raises(hub.InvalidRepoIdError):
+            hub.check_repo_id(bad)
+
+
+# ---- downloaded model data does not choose code paths (issue 15) ---------------------------------------------------
+def test_env_id_from_a_file_never_imports_a_module(frozenlake_model, tmp_path, monkeypatch):
+    (tmp_path / "kit_evil_env.py").write_text(
+        "import pathlib\npathlib.Path(__file__).with_name('imported').write_text('ran')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = dict(frozenlake_model, env_id="kit_evil_env:FrozenLake-v1")
+    with pytest.raises(hub.HubLoadError, match="never accepted from a model file"):
+        hub.make_env_from_model(model)
+    with pytest.raises(hub.HubLoadError, match="not an env id Gymnasium knows"):
+        hub.evaluate_model(model)
+    with pytest.raises(hub.HubLoadError, match="not an env id Gymnasium knows"):
+        hub.make_env_from_model(dict(frozenlake_model, env_id="NoSuchEnv-v9"))
+    assert not (tmp_path / "imported").exists()
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"env_kwargs": {"render_mode": "human"}}, "render_mode='human'"),
+    ({"env_kwargs": {"success_rate": 0.0}}, "success_rate=0.0"),
+    ({"map_name": "16x16"}, "map_name='16x16'"),
+    ({"desc": ["SFFX", "FHFH", "FFFH", "HFFG"]}, "desc=['SFFX'"),
+    ({"desc": ["S" + "F" * 99] * 100}, "desc=['SFFF"),
+    ({"desc": "SFFFFHFHFFFHHFFG"}, "desc='SFFF"),
+    ({"is_slippery": "no"}, "is_slippery='no'"),
+    ({"env_kwargs": "render_mode=human"}, "not a dict of named arguments"),
+])
+def test_env_arguments_from_a_file_are_limited(frozenlake_model, change, words):
+    with pytest.raises(hub.HubLoadError, match=re.escape(words)):
+        hub.make_env_from_model(dict(frozenlake_model) | change)
+
+
+def test_env_arguments_from_the_caller_are_trusted(frozenlake_model, taxi_model):
+    model = dict(frozenlake_model, env_kwargs={"render_mode": "human"})
+    env = hub.make_env_from_model(model, render_mode="rgb_array")
+    assert env.render_mode == "rgb_array"
+    assert hub.make_env_from_model(dict(frozenlake_model, map_name="16x16"), map_name="4x4").spec.kwargs["map_name"] \
+        == "4x4"
+    with pytest.raises(hub.HubLoadError, match="rainy_probability=0.0"):
+        hub.make_env_from_model(dict(taxi_model, env_kwargs={"rainy_probability": 0.0}))
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("max_steps", 10**9, "max_steps must be a whole number from 1 to 100,000"),
+    ("max_steps", 99.5, "max_steps must be a whole number"),
+    ("n_eval_episodes", 10**7, "n_eval_episodes must be a whole number from 1 to 10,000"),
+    ("n_eval_episodes", True, "n_eval_episodes must be a whole number"),
+    ("n_eval_episodes", 0, "n_eval_episodes is 0"),
+    ("eval_seed", [-1], "eval_seed must be a list"),
+    ("eval_seed", "0123", "eval_seed must be a list"),
+])
+def test_evaluation_counts_from_a_file_are_bounded(frozenlake_model, monkeypatch, key, value, words):
+    def never(*args, **kwargs):
+        raise AssertionError("the evaluation ran with counts taken unchecked from the file")
+
+    monkeypatch.setattr(qlearning, "evaluate_agent", never)
+    with pytest.raises(hub.HubLoadError, match=re.escape(words)):
+        hub.evaluate_model(dict(frozenlake_model, **{key: value}))
+
+
+def test_qtable_must_be_finite_and_fit_the_env(frozenlake_model, taxi_model):
+    with pytest.raises(hub.HubLoadError, match=r"shape \(16, 4\), but Taxi-v3 .* 500 states and 6 actions"):
+        hub.evaluate_model(dict(taxi_model, qtable=frozenlake_model["qtable"]))
+    with pytest.raises(hub.HubLoadError, match="500 states"):
+        hub.evaluate_model(frozenlake_model, env=defaults.TAXI.make_env())
+    with pytest.raises(hub.HubLoadError, match="NaN or infinite"):
+        hub.evaluate_model(dict(frozenlake_model, qtable=np.full((16, 4), np.inf)))
+    with pytest.raises(hub.HubLoadError, match="not a 2-D table of numbers"):
+        hub.evaluate_model(dict(frozenlake_model, qtable=np.array([["a"] * 4] * 16)))
+
+
+@pytest.mark.parametrize("tag, settings", [("FrozenLake-v1-8x8-no_slippery", {"map_name": "8x8", "is_slippery": False}),
+                                           ("FrozenLake-v1-4x4", {"map_name": "4x4", "is_slippery": True})])
+def test_frozenlake_settings_come_from_the_card_tag(double, capsys, tag, settings):
+    states = 64 if settings["map_name"] == "8x8" else 16
+    model = {"env_id": "FrozenLake-v1", "max_steps": 99, "n_eval_episodes": 5, "eval_seed": [],
+             "qtable": np.zeros((states, 4))}
+    card = f"---\ntags:\n- {tag}\n- q-learning\n---\n\n# An old model\n".encode()
+    repo = f"{USER}/q-old-lake"
+    double.add_repo(repo, {"q-learning.pkl": pickle.dumps(model, protocol=4), "README.md": card})
+    capsys.readouterr()
+    loaded = hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
+    assert {k: loaded.get(k) for k in settings} == settings
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and tag in out and ", ".join(f"{k}={v!r}" for k, v in settings.items()) in out
+    env = hub.make_env_from_model(loaded)
+    assert {k: env.spec.kwargs[k] for k in settings} == settings
+
+
+def test_card_tag_fills_nothing_a_model_states_or_without_a_tag(double, frozenlake_model, capsys):
+    repo = f"{USER}/q-stated-lake"
+    card = b"---\ntags:\n- FrozenLake-v1-8x8\n---\n"  # disagrees with the model: the model wins
+    double.add_repo(repo, {"q-learning.pkl": pickle.dumps(frozenlake_model, protocol=4), "README.md": card})
+    capsys.readouterr()
+    loaded = hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
+    assert loaded["map_name"] == "4x4" and loaded["is_slippery"] is False and capsys.readouterr().out == ""
+    silent = {k: frozenlake_model[k] for k in ("env_id", "max_steps", "n_eval_episodes", "qtable")}
+    double.add_repo(f"{USER}/q-untagged", {"q-learning.pkl": pickle.dumps(silent, protocol=4),
+                                            "README.md": b"---\ntags:\n- q-learning\n---\n"})
+    loaded = hub.load_from_hub(f"{USER}/q-untagged", "q-learning.pkl", endpoint=double.url)
+    assert "map_name" not in loaded and "is_slippery" not in loaded
+    with pytest.raises(hub.HubLoadError, match="is_slippery=False"):
+        hub.make_env_from_model(loaded)
+
+
+# ---- clear errors and no NaN (issue 15) ---------------------------------------------------------------------------
+def test_push_refuses_zero_episodes_and_non_finite_scores(double, frozenlake_model, monkeypatch):
+    repo = f"{USER}/q-nan"
+    with pytest.raises(ValueError, match="n_eval_episodes is 0"):
+        hub.push_to_hub(repo, dict(frozenlake_model, n_eval_episodes=0), endpoint=double.url,
+                        token=double.WRITE_TOKEN, record=False)
+    for bad in (float("nan"), float("inf")):
+        monkeypatch.setattr(qlearning, "evaluate_agent", lambda *args, _bad=bad, **kwargs: (_bad, 0.0))
+        with pytest.raises(ValueError, match="not a number. .*Nothing was saved"):
+            hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert not Path("hub_exports").exists() and double.requests == []
+
+
+def test_policy_push_refuses_zero_episodes(double, cartpole_policy):
+    policy, hyperparameters = cartpole_policy
+    with pytest.raises(ValueError, match="at least one episode"):
+        hub.push_to_hub(f"{USER}/Reinforce-zero", policy, dict(hyperparameters, n_evaluation_episodes=0),
+                        endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert not Path("hub_exports").exists() and double.requests == []

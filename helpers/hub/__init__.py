@@ -9,11 +9,18 @@
 What a push does, in this order:
   1. checks the repo id, evaluates the agent once, records one replay;
   2. writes every file of the repo (model, results.json, README.md card, replay.mp4, ...) into a fresh
-     temporary folder, then into ``hub_exports/<repo name>/``: the model is saved before any network step;
-  3. with a token, creates the repo if needed (keeps an existing card's text, updates its metadata) and
-     uploads that folder in one commit. Files already in the repo that the kit does not write are kept.
+     temporary folder, then into ``hub_exports/<repo name>/`` (or ``local_dir``), with ``.kit-export.json``
+     listing what it wrote: the model is saved before any network step, and a ``local_dir`` holding files
+     the kit did not write is refused rather than overwritten;
+  3. with a token, creates the repo if needed (keeps an existing card's text, updates its metadata; if the
+     card cannot be read, stops before uploading anything) and uploads the listed files in one commit.
+     Files already in the repo that the kit does not write are kept.
 If step 3 fails (no token, read-only token, offline, server error), ``HubPushError`` says what to do,
 and ``retry_push(folder, repo_id)`` uploads the saved folder later without retraining.
+
+Loading never trusts the file: pickles go through ``helpers.safe_pickle`` (no code, no crash, bounded
+size), ``model.pt`` is checked (size, zip, layer sizes) before torch opens it, and a model's env id, env
+arguments, evaluation counts and Q-table are checked before they choose an env or a loop.
 
 Where things live:
   models   the model dict, FrozenLake's settings, rebuilding and evaluating a model's env

@@ -112,9 +112,17 @@ def write_card(path: Path, metadata: dict, body: str | None, existing: str | Non
         metadata_save(path, metadata)
         return
     path.write_text(existing, encoding="utf-8")
-    old = metadata_load(path) or {}
+    try:
+        old = metadata_load(path) or {}
+    except Exception as err:  # broken YAML (or not a mapping) at the top of the card: repair it, keep the text
+        old = {}
+        print(f"The repo's model card has a metadata block (the YAML between the '---' lines at the top) that "
+              f"cannot be read ({type(err).__name__}: {str(err).splitlines()[0][:100] if str(err) else ''}); the "
+              "kit replaced that block with fresh metadata and kept the card's text.")
     merged = dict(old)
-    merged["tags"] = list(metadata["tags"]) + [t for t in (old.get("tags") or []) if t not in metadata["tags"]]
+    old_tags = old.get("tags")
+    old_tags = [old_tags] if isinstance(old_tags, str) else old_tags if isinstance(old_tags, list) else []
+    merged["tags"] = list(metadata["tags"]) + [t for t in old_tags if t not in metadata["tags"]]
     merged["model-index"] = metadata["model-index"]
     metadata_save(path, merged)
     if body is not None:

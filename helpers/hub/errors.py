@@ -25,12 +25,12 @@ class InvalidRepoIdError(ValueError):
 
 
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?"
-_REPO_ID_RE = re.compile(rf"^{_NAME}/{_NAME}$")
+_REPO_ID_RE = re.compile(rf"{_NAME}/{_NAME}")  # used with fullmatch: "$" would accept a final newline
 
 
 def check_repo_id(repo_id) -> str:
     """Return ``repo_id`` if it looks like ``user/name``; raise ``InvalidRepoIdError`` otherwise."""
-    if (not isinstance(repo_id, str) or not _REPO_ID_RE.match(repo_id) or len(repo_id.split("/")[1]) > 96
+    if (not isinstance(repo_id, str) or not _REPO_ID_RE.fullmatch(repo_id) or len(repo_id.split("/")[1]) > 96
             or ".." in repo_id or "--" in repo_id):
         raise InvalidRepoIdError(
             f"{repo_id!r} is not a Hub repo id. Write it as 'username/repo-name', e.g. "

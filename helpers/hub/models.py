@@ -7,11 +7,14 @@ are read and written by ``lake_settings`` alone, whatever spelling a model uses.
 """
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 
 from helpers.hub.errors import HubLoadError
+from helpers.safe_pickle import short_repr
 
 QLEARNING_FILE = "q-learning.pkl"
 POLICY_FILE = "model.pt"
@@ -21,6 +24,17 @@ POLICY_FORMAT = "deep-rl-kit/policy-v1"
 COURSE_MODEL_KEYS = ("env_id", "max_steps", "n_training_episodes", "n_eval_episodes", "eval_seed",
                      "learning_rate", "gamma", "max_epsilon", "min_epsilon", "decay_rate", "qtable")
 _LAKE_KEYS = ("map_name", "desc", "is_slippery", "slippery")
+
+# What a model file (downloaded, so not trusted) may ask for. The env id must be one Gymnasium has
+# registered, with no "module:" prefix (Gymnasium imports that module); the course's are below. Env
+# arguments: FrozenLake's map and ice, and a few switches of the others; anything else must come from
+# the caller (make_env_from_model(model, name=value)), who can judge it.
+COURSE_ENV_IDS = ("FrozenLake-v1", "Taxi-v3", "CartPole-v1", "Pixelcopter-PLE-v0", "Pong-PLE-v0")
+LAKE_MAPS = ("4x4", "8x8")
+MAX_LAKE_SIDE = 64
+FILE_ENV_SWITCHES = {"Taxi": ("is_rainy", "fickle_passenger"), "CartPole": ("sutton_barto_reward",)}
+MAX_EVAL_EPISODES = 10_000
+MAX_EVAL_STEPS = 100_000
 
 
 def _is_lake(env_id: str) -> bool:
@@ -113,20 +127,161 @@ def qlearning_model(config, qtable) -> dict:
     return model
 
 
+def check_env_id(env_id) -> str:
+    """``env_id`` if it is an env id Gymnasium has registered, written without a ``module:`` prefix."""
+    import gymnasium as gym
+
+    if not isinstance(env_id, str) or ":" in env_id or len(env_id) > 100 or \
+            env_id not in gym.envs.registration.registry:
+        shown = short_repr(env_id)
+        raise HubLoadError(f"This model names the env {shown}, which is not an env id Gymnasium knows (the "
+                           f"course's are {', '.join(COURSE_ENV_IDS)}; a 'module:' prefix, which would make "
+                           "Gymnasium import that module, is never accepted from a model file). Build the env "
+                           "yourself and pass it: evaluate_model(model, env).")
+    return env_id
+
+
+def _refuse_env_arg(env_id: str, key, value, allowed) -> None:
+    shown = f"{str(key)[:40]}={short_repr(value)}"  # keys are names (checked to be str)
+    raise HubLoadError(f"This {env_id} model asks for the env argument {shown}, which the kit does not take "
+                       f"from a model file (it takes {', '.join(allowed) or 'none'} for {env_id}, with plain "
+                       f"values). If you trust it, pass it yourself: make_env_from_model(model, {key}=...).")
+
+
+def _check_lake_value(env_id: str, key: str, value) -> None:
+    ok = True
+    if key == "map_name":
+        ok = value in LAKE_MAPS if isinstance(value, str) else False
+    elif key == "desc":
+        rows = value if isinstance(value, (list, tuple)) else None
+        ok = rows is not None and 0 < len(rows) <= MAX_LAKE_SIDE
+        if ok:
+            rows = [row if isinstance(row, str) else "".join(row) if isinstance(row, (list, tuple)) and
+                    len(row) <= MAX_LAKE_SIDE and all(isinstance(c, str) for c in row) else None for row in rows]
+            ok = all(isinstance(row, str) and 0 < len(row) <= MAX_LAKE_SIDE and set(row) <= set("SFHG")
+                     for row in rows) and len({len(row) for row in rows}) == 1
+    else:  # is_slippery / slippery
+        ok = isinstance(value, (bool, np.bool_))
+    if not ok:
+        _refuse_env_arg(env_id, key, value, [f"map_name in {LAKE_MAPS}", f"desc (rows of S, F, H, G, at most "
+                                             f"{MAX_LAKE_SIDE}x{MAX_LAKE_SIDE})", "is_slippery/slippery (True/False)"])
+
+
+def file_env_kwargs(model: Mapping, trusted: Mapping = ()) -> dict:
+    """The env arguments a model dict states, checked as coming from a file nobody vouched for; the
+    arguments in ``trusted`` (the caller's own) are not taken from the file."""
+    env_id = check_env_id(model.get("env_id"))
+    raw = model.get("env_kwargs") or {}
+    if not isinstance(raw, Mapping) or not all(isinstance(k, str) for k in raw):
+        raise HubLoadError("This model's 'env_kwargs' is not a dict of named arguments; pass the env's arguments "
+                           "yourself: make_env_from_model(model, name=value).")
+    stated = dict(raw)
+    if _is_lake(env_id):
+        stated |= {k: model[k] for k in _LAKE_KEYS if model.get(k) is not None}
+        groups = (("map_name", "desc"), ("is_slippery", "slippery"))
+        for group in groups:  # the caller's map (or ice) replaces the file's, whichever spelling each uses
+            if any(k in trusted for k in group):
+                for k in group:
+                    stated.pop(k, None)
+        stated = {k: v for k, v in stated.items() if k not in trusted}
+        for key, value in stated.items():
+            if key not in _LAKE_KEYS:
+                _refuse_env_arg(env_id, key, value, _LAKE_KEYS)
+            _check_lake_value(env_id, key, value)
+        return lake_settings(stated)
+    allowed = next((keys for prefix, keys in FILE_ENV_SWITCHES.items() if env_id.startswith(prefix)), ())
+    for key, value in stated.items():
+        if key in trusted:
+            continue
+        if key not in allowed or not isinstance(value, (bool, np.bool_)):
+            _refuse_env_arg(env_id, key, value, allowed)
+    return {k: bool(v) for k, v in stated.items() if k not in trusted}
+
+
+def check_qtable(qtable, env=None, source: str = "This model") -> np.ndarray:
+    """``qtable`` as an array, if it is a finite 2-D table of numbers (and, given ``env``, has one row per
+    state and one column per action of ``env``); a HubLoadError that says what is wrong otherwise."""
+    try:
+        with warnings.catch_warnings():  # NumPy 1.x warns, then makes an object array, for ragged lists
+            warnings.simplefilter("ignore")
+            q = np.asarray(qtable)
+    except (ValueError, TypeError) as err:
+        raise HubLoadError(f"{source}'s 'qtable' is not a table of numbers ({err}).") from None
+    if q.dtype.kind not in "iuf" or q.ndim != 2 or 0 in q.shape:
+        raise HubLoadError(f"{source}'s 'qtable' is not a 2-D table of numbers (it has shape {q.shape} and dtype "
+                           f"{q.dtype}); a Q-table has one row per state and one column per action.")
+    if not np.isfinite(q).all():
+        raise HubLoadError(f"{source}'s 'qtable' holds NaN or infinite values: training diverged or the file is "
+                           "damaged. Retrain (or download it again).")
+    if env is not None:
+        n_states = getattr(env.observation_space, "n", None)
+        n_actions = getattr(env.action_space, "n", None)
+        env_id = getattr(getattr(env, "spec", None), "id", "this env")
+        if n_states is None or n_actions is None:
+            raise HubLoadError(f"A Q-table needs an env with numbered states and actions; {env_id} has "
+                               f"{env.observation_space} observations.")
+        if q.shape != (int(n_states), int(n_actions)):
+            raise HubLoadError(f"{source}'s Q-table has shape {q.shape}, but {env_id} "
+                               f"({course_env_name(env_id, **env_kwargs_of(env))}) has {int(n_states)} states and "
+                               f"{int(n_actions)} actions: the model was trained on another env (another map?). "
+                               "Pass the env it was trained on.")
+    return q
+
+
+def eval_count(value, name: str, most: int) -> int:
+    """``value`` as a count of at least 1 and at most ``most`` (a model's ``max_steps``/``n_eval_episodes``)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and 1 <= value <= most:
+        return int(value)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value == 0:
+        raise HubLoadError(f"{name} is 0: evaluating needs at least one {'episode' if 'episode' in name else 'step'}. "
+                           f"Set {name} to a positive number (the course uses 100 episodes of at most 99 steps).")
+    raise HubLoadError(f"{name} must be a whole number from 1 to {most:,}; this model has {short_repr(value)}. "
+                       f"Set it yourself, e.g. model['{name}'] = 100.")
+
+
+def eval_seeds(value) -> list | None:
+    """A model's ``eval_seed``: None/empty, or a list of reset seeds (whole numbers from 0 to 2**64 - 1)."""
+    if value is None or (isinstance(value, (list, tuple, np.ndarray)) and len(value) == 0):
+        return None
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or len(value) > MAX_EVAL_EPISODES or not all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) and 0 <= s < 2**64
+            for s in value):
+        raise HubLoadError(f"eval_seed must be a list of at most {MAX_EVAL_EPISODES:,} whole numbers (reset seeds); "
+                           f"this model has {short_repr(value)}. Set model['eval_seed'] = [] to evaluate unseeded.")
+    return [int(s) for s in value]
+
+
+def check_scores(mean, std, what: str = "The evaluation") -> tuple[float, float]:
+    """(mean, std) as floats, if both are finite: NaN or infinity never reaches results.json or a card."""
+    mean, std = float(mean), float(std)
+    if not (math.isfinite(mean) and math.isfinite(std)):
+        raise ValueError(f"{what} gave mean {mean} +/- {std}: not a number. An episode's reward was NaN or "
+                         "infinite (check the env and the agent's rewards), or no episode was played. Nothing was "
+                         "saved.")
+    return mean, std
+
+
 def make_env_from_model(model: Mapping, **extra):
     """Build the env a Q-learning model dict was trained on; ``extra`` adds or overrides arguments
     (e.g. ``render_mode="rgb_array"``).
 
-    A FrozenLake model without a map takes it from its Q-table's size (16 states = 4x4, 64 = 8x8). One
-    that does not say whether the lake is slippery is refused rather than rebuilt with Gymnasium's
-    default (slippery): a non-slippery agent on a slippery lake scores near 0 with no hint why.
+    The dict's env id and env arguments are checked first (``file_env_kwargs``): a model file chooses
+    which of the known envs and settings it needs, never code to import. The arguments in ``extra`` are
+    yours and are trusted. A FrozenLake model without a map takes it from its Q-table's size (16 states
+    = 4x4, 64 = 8x8). One that does not say whether the lake is slippery is refused rather than rebuilt
+    with Gymnasium's default (slippery): a non-slippery agent on a slippery lake scores near 0 with no hint
+    why. When the dict has a Q-table, its shape must match the env's states and actions.
     """
     from helpers.envs import make_env
 
+    if not isinstance(model, Mapping):
+        raise HubLoadError(f"make_env_from_model expects the model dict, got {type(model).__name__}.")
     if "env_id" not in model:
         raise HubLoadError("This model dict has no 'env_id', so the kit cannot tell which env it is for.")
     env_id = model["env_id"]
-    kwargs = stated_env_kwargs(model) | extra
+    kwargs = file_env_kwargs(model, trusted=extra) | extra
     if _is_lake(env_id):
         lake = lake_settings(kwargs)
         kwargs = {k: v for k, v in kwargs.items() if k not in _LAKE_KEYS} | lake
@@ -136,20 +291,33 @@ def make_env_from_model(model: Mapping, **extra):
                 "'slippery' key). Gymnasium's default is slippery, which would quietly change the task. "
                 "Pass it yourself: make_env_from_model(model, is_slippery=False) (or True).")
         if "map_name" not in lake and "desc" not in lake:
-            states = np.asarray(model["qtable"]).shape[0] if "qtable" in model else None
+            states = check_qtable(model["qtable"]).shape[0] if "qtable" in model else None
             sizes = {16: "4x4", 64: "8x8"}
             if states not in sizes:
                 raise HubLoadError(f"This {env_id} model names no map ('map_name' or 'desc'); pass map_name=... .")
             kwargs["map_name"] = sizes[states]
-    return make_env(env_id, **kwargs)
+    env = make_env(env_id, **kwargs)
+    if "qtable" in model:
+        try:
+            check_qtable(model["qtable"], env)
+        except HubLoadError:
+            env.close()
+            raise
+    return env
 
 
 def evaluate_model(model: Mapping, env=None) -> tuple[float, float]:
     """Evaluate a Q-learning model dict as the course does: greedy, its ``max_steps``,
-    ``n_eval_episodes`` and ``eval_seed`` (one reset seed per episode). Returns (mean, std)."""
+    ``n_eval_episodes`` and ``eval_seed`` (one reset seed per episode). Returns (mean, std).
+
+    The counts are checked first (whole numbers, at most 100,000 steps and 10,000 episodes: a model file
+    cannot keep the evaluation running for hours) and so is the Q-table (finite, the env's shape)."""
     from helpers import qlearning
 
+    max_steps = eval_count(model.get("max_steps"), "max_steps", MAX_EVAL_STEPS)
+    n_eval = eval_count(model.get("n_eval_episodes"), "n_eval_episodes", MAX_EVAL_EPISODES)
+    seeds = eval_seeds(model.get("eval_seed"))
     env = env if env is not None else make_env_from_model(model)
-    seeds = list(model.get("eval_seed") or []) or None
-    return qlearning.evaluate_agent(env, int(model["max_steps"]), int(model["n_eval_episodes"]),
-                                    np.asarray(model["qtable"]), seeds)
+    qtable = check_qtable(model.get("qtable"), env)
+    mean, std = qlearning.evaluate_agent(env, max_steps, n_eval, qtable, seeds)
+    return check_scores(mean, std)

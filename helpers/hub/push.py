@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from helpers.hub.card import card_body, card_metadata, write_card
-from helpers.hub.errors import check_repo_id
-from helpers.hub.models import (POLICY_FILE, POLICY_FORMAT, QLEARNING_FILE, course_env_name, env_kwargs_of,
+from helpers.hub.errors import HubLoadError, check_repo_id
+from helpers.hub.models import (MAX_EVAL_EPISODES, MAX_EVAL_STEPS, POLICY_FILE, POLICY_FORMAT, QLEARNING_FILE,
+                                check_scores, course_env_name, env_kwargs_of, eval_count, eval_seeds,
                                 make_env_from_model, model_env_keys, stated_env_kwargs)
-from helpers.hub.upload import KIT_FILES, upload
-from helpers.policies import export_network
+from helpers.hub.upload import KIT_FILES, MANIFEST, read_manifest, upload, write_manifest
 
 EXPORT_ROOT = "hub_exports"
 
@@ -71,12 +71,16 @@ def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, l
     if missing:
         raise ValueError(f"The Q-learning model dict lacks {missing}: build it with "
                          "helpers.hub.qlearning_model(config, qtable) or add the course's keys.")
+    try:  # checked before anything runs: n_eval_episodes=0 would "evaluate" to NaN
+        max_steps = eval_count(model["max_steps"], "max_steps", MAX_EVAL_STEPS)
+        n_eval = eval_count(model["n_eval_episodes"], "n_eval_episodes", MAX_EVAL_EPISODES)
+        seeds = eval_seeds(model.get("eval_seed"))
+    except HubLoadError as err:
+        raise ValueError(str(err)) from None
     model = dict(model) | {"qtable": np.asarray(model["qtable"])}
     env = _check_env_matches(model, env) if env is not None else make_env_from_model(model)
     env_kwargs = env_kwargs_of(env)
     model.update(model_env_keys(model["env_id"], stated_env_kwargs(model) | env_kwargs))
-    seeds = list(model.get("eval_seed") or []) or None
-    max_steps, n_eval = int(model["max_steps"]), int(model["n_eval_episodes"])
     mean, std = qlearning.evaluate_agent(env, max_steps, n_eval, model["qtable"], seeds)
     evaluation = {"policy": "greedy", "max_steps": max_steps, "seeds": seeds,
                   "seeding": "one reset seed per episode" if seeds else "none"}
@@ -104,6 +108,7 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
     import torch
 
     from helpers import reinforce
+    from helpers.policies import export_network  # torch: imported only when a policy is pushed
 
     check_repo_id(repo_id)
     hp = dict(hyperparameters or {})
@@ -117,6 +122,10 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
         eval_env = make_env(env_id)
     max_steps = int(hp.get("max_t", hp.get("max_steps", 1000)))
     n_eval = int(hp.get("n_evaluation_episodes", hp.get("n_eval_episodes", 10)))
+    if n_eval < 1 or max_steps < 1:
+        raise ValueError(f"Evaluating needs at least one episode of at least one step; the hyperparameters say "
+                         f"n_evaluation_episodes={n_eval}, max_t={max_steps}. Set them to positive numbers (the "
+                         "course uses 10 episodes of 1000 steps for CartPole).")
     seed = None if eval_seed is None else int(eval_seed)
     greedy = True if greedy is None else bool(greedy)
     net = export_network(policy)  # the one saved format: anyone can rebuild it without code
@@ -164,9 +173,9 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
                              results["std_reward"])
     write_card(staging / "README.md", metadata, card_body(kind, repo_id, results, video=(staging / "replay.mp4").exists()))
     folder = Path(local_dir) if local_dir is not None else Path(export_root) / repo_id.split("/")[1]
-    _replace_kit_files(staging, folder)
+    _replace_kit_files(staging, folder, repo_id, guard=local_dir is not None)
 
-    files = sorted(p.name for p in folder.iterdir() if p.name in KIT_FILES)
+    files = sorted(read_manifest(folder) or [])
     result = PushResult(repo_id, folder, results["mean_reward"], results["std_reward"], results["env_name"],
                         pushed=False, files=files)
     print(pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with")))
@@ -197,6 +206,7 @@ def _results(repo_id, env_id, env_kwargs, mean, std, n_eval, evaluation) -> dict
     from helpers.scoring import PASS_MARKS
 
     env_name = course_env_name(env_id, **env_kwargs)
+    mean, std = check_scores(mean, std, f"Evaluating {repo_id} on {env_name}")
     mark = PASS_MARKS.get(env_name)
     result = float(mean) - float(std)
     return {"env_id": env_id, "env_name": env_name, "env_kwargs": env_kwargs,
@@ -232,12 +242,30 @@ def _record_replay(path: Path, results: dict, policy, max_steps, seed, fps: int)
                       stacklevel=3)
 
 
-def _replace_kit_files(staging: Path, folder: Path) -> None:
-    """Put the staged files in ``folder``: the kit's files from an earlier export are replaced, anything
-    else there is left alone (and never uploaded)."""
+def _replace_kit_files(staging: Path, folder: Path, repo_id: str, guard: bool = True) -> None:
+    """Put the staged files in ``folder`` and list them in its manifest (``.kit-export.json``).
+
+    Only files an earlier export wrote (its manifest lists them) are replaced; anything else in the
+    folder is left alone and never uploaded. With ``guard`` (a ``local_dir`` the caller chose), a folder
+    that already holds a README.md, results.json, model or video the kit did not write is refused rather
+    than overwritten. The kit's own ``hub_exports/<repo name>/`` is replaced as before (older kits wrote
+    no manifest there)."""
+    previous = read_manifest(folder) if folder.is_dir() else None
+    if guard and folder.exists():
+        if not folder.is_dir():
+            raise FileExistsError(f"local_dir={str(folder)!r} is a file, not a folder: pass a new or empty folder.")
+        clash = sorted(name for name in KIT_FILES if (folder / name).exists() and name not in (previous or []))
+        if clash:
+            raise FileExistsError(
+                f"local_dir={str(folder)!r} already holds {', '.join(clash)}, which the kit did not write there (no "
+                f"{MANIFEST} lists them), so push_to_hub will not overwrite them. Pass a new or empty folder as "
+                "local_dir, or move those files away first.")
     folder.mkdir(parents=True, exist_ok=True)
-    for name in KIT_FILES:
+    for name in (previous if guard else KIT_FILES) or []:
         (folder / name).unlink(missing_ok=True)
+    written = []
     for item in staging.iterdir():
         if item.name in KIT_FILES:
             shutil.copy2(item, folder / item.name)
+            written.append(item.name)
+    write_manifest(folder, repo_id, written)

@@ -5,6 +5,7 @@ Only the kit's own files in the folder are uploaded; an existing card on the Hub
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -15,6 +16,25 @@ from helpers.hub.models import POLICY_FILE, QLEARNING_FILE
 
 # Every file a push writes; uploads are limited to these, so nothing else in a folder is ever sent.
 KIT_FILES = (QLEARNING_FILE, POLICY_FILE, "hyperparameters.json", "results.json", "README.md", "replay.mp4")
+# Written beside them: which files this export wrote. Only a folder with one is overwritten or uploaded.
+MANIFEST = ".kit-export.json"
+
+
+def write_manifest(folder: Path, repo_id: str, files) -> None:
+    data = {"written_by": "deep-rl-course-kit push_to_hub", "repo_id": repo_id, "files": sorted(files)}
+    (folder / MANIFEST).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def read_manifest(folder: Path) -> list[str] | None:
+    """The kit files an earlier export wrote into ``folder`` (from its manifest), or None without one."""
+    try:
+        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        return None
+    return [name for name in KIT_FILES if name in files]
 
 
 def hub_endpoint(endpoint: str | None) -> str | None:
@@ -42,18 +62,39 @@ def _offline() -> bool:
 
 def retry_push(folder, repo_id: str, *, token: str | None = None, endpoint: str | None = None,
                private: bool | None = None, commit_message: str | None = None) -> str:
-    """Upload a folder that an earlier ``push_to_hub`` saved (no retraining, no re-evaluation).
-    Returns the repo's URL; raises ``HubPushError`` like ``push_to_hub``."""
+    """Upload a folder that an earlier ``push_to_hub`` saved (no retraining, no re-evaluation): only the
+    files its ``.kit-export.json`` lists. Returns the repo's URL; raises ``HubPushError`` like ``push_to_hub``."""
     check_repo_id(repo_id)
     folder = Path(folder)
+    if read_manifest(folder) is None:
+        raise HubPushError(f"{folder} holds no {MANIFEST}: it is not a folder written by push_to_hub (or it was "
+                           "written by an older kit), so nothing was uploaded. Push the agent again with "
+                           "push_to_hub, which writes a fresh folder.", repo_id=repo_id, folder=folder)
     if not (folder / "README.md").exists():
-        raise HubPushError(f"{folder} holds no README.md: it is not a folder written by push_to_hub.",
+        raise HubPushError(f"{folder} holds no README.md: it is not a complete folder written by push_to_hub.",
                            repo_id=repo_id, folder=folder)
     from huggingface_hub import metadata_load
 
-    metadata = metadata_load(folder / "README.md") or {}
+    try:
+        metadata = metadata_load(folder / "README.md") or {}
+    except Exception as err:  # the card was edited by hand and its YAML block no longer parses
+        raise HubPushError(f"{folder}/README.md has a metadata block (the YAML between the '---' lines at the "
+                           f"top) that cannot be read ({str(err)[:150]}); fix it, then retry. Nothing was uploaded.",
+                           repo_id=repo_id, folder=folder) from None
     return upload(folder, repo_id, metadata=metadata, token=token, endpoint=endpoint, private=private,
                   commit_message=commit_message)
+
+
+def _card_missing(err) -> bool:
+    """True only when the Hub said that README.md does not exist in the repo (a 404 for that file). A
+    server error, a rate limit, a refused token or a broken connection is not "no card": pushing then
+    would overwrite the card the repo has."""
+    from huggingface_hub import errors
+
+    remote = tuple(getattr(errors, name) for name in ("RemoteEntryNotFoundError", "EntryNotFoundError")
+                   if hasattr(errors, name))
+    local = getattr(errors, "LocalEntryNotFoundError", ())
+    return isinstance(err, remote) and not isinstance(err, local) and http_status(err) == 404
 
 
 def upload(folder: Path, repo_id: str, *, metadata: dict, token=None, endpoint=None, private=None,
@@ -76,7 +117,7 @@ def upload(folder: Path, repo_id: str, *, metadata: dict, token=None, endpoint=N
                            f"{runtime.login_hint()} {kept}", repo_id=repo_id, folder=folder)
     endpoint = hub_endpoint(endpoint)
     api = HfApi(endpoint=endpoint, token=token)
-    files = [p.name for p in folder.iterdir() if p.name in KIT_FILES]
+    files = [name for name in (read_manifest(folder) or []) if (folder / name).is_file()]
     try:
         url = str(api.create_repo(repo_id, exist_ok=True, private=private))
         # An existing card keeps its text: fetch it into a temporary folder (never the Hub cache).
@@ -84,19 +125,41 @@ def upload(folder: Path, repo_id: str, *, metadata: dict, token=None, endpoint=N
             try:
                 existing = Path(hf_hub_download(repo_id, "README.md", local_dir=tmp, token=token,
                                                 endpoint=endpoint)).read_text(encoding="utf-8")
-            except Exception as err:  # no card yet: EntryNotFoundError (its name varies across versions)
-                if http_status(err) != 404 and "EntryNotFound" not in type(err).__name__:
-                    raise
-                existing = None
+            except Exception as err:
+                if not _card_missing(err):
+                    raise _card_error(err, repo_id, folder, retry) from None
+                existing = None  # the repo has no card yet
         if existing is not None and existing != body:
             write_card(folder / "README.md", metadata, body if RESULTS_START in body else None, existing)
         api.upload_folder(repo_id=repo_id, folder_path=str(folder), allow_patterns=files,
                           commit_message=commit_message or "Upload agent with the Deep RL course kit")
+    except HubPushError:
+        raise
     except Exception as err:
         raise _push_error(err, repo_id, folder, kept, api) from (None if is_expected(err) else err)
     url = url if url.startswith("http") else f"{endpoint or 'https://huggingface.co'}/{repo_id}"
     print(f"Pushed to {url}")
     return url
+
+
+def _card_error(err, repo_id: str, folder: Path, retry: str) -> HubPushError:
+    """The repo's existing card could not be read: stop before anything is uploaded, so it is never lost."""
+    cause, status = err, None
+    for _ in range(4):  # older clients wrap the HTTP error in a LocalEntryNotFoundError
+        status = http_status(cause)
+        if status is not None or cause is None:
+            break
+        cause = cause.__cause__ or cause.__context__
+    if status is not None:
+        what = f"the Hub answered {status}" + (" (busy or down; not your fault)" if status >= 500 or status == 429
+                                               else "")
+    else:
+        what = f"{type(err).__name__}: {str(err)[:150]}"
+    return HubPushError(
+        f"Could not read the model card (README.md) that {repo_id} already has ({what}). The kit keeps an existing "
+        "card's text, so it stopped before uploading anything rather than risk replacing your card: the repo is "
+        f"unchanged, and your local folder {folder}/ is intact. Try again in a minute: {retry}.",
+        repo_id=repo_id, folder=folder, status=status, cause=err)
 
 
 def _push_error(err, repo_id: str, folder: Path, kept: str, api) -> HubPushError:
