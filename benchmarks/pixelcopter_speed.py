@@ -27,8 +27,10 @@ import gymnasium as gym
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import helpers  # noqa: E402,F401  (registers the ids)
+from env_timing import best_of, reset_cost_ms, single_env_rate  # noqa: E402
 from helpers.pixelcopter import PixelcopterEnv, PixelcopterVecEnv  # noqa: E402
 
 ENV_ID = "Pixelcopter-PLE-v0"
@@ -38,38 +40,6 @@ ORIGINAL = {
     "random": {"length_mean": 7.3, "length_min": 4, "length_max": 24, "return_mean": -4.79, "return_std": 0.48},
     "thrust_p0.1": {"length_mean": 33, "return_mean": -0.56, "return_std": 3.4},
 }
-
-
-def best_of(repeats: int, measure) -> float:
-    return max(measure() for _ in range(repeats))
-
-
-def single_env_rate(env, steps: int, seed: int, sample_in_loop: bool = False) -> float:
-    actions = np.random.default_rng(seed).integers(0, 2, steps).tolist()
-    env.reset(seed=seed)
-    env.action_space.seed(seed)
-    step, reset, sample = env.step, env.reset, env.action_space.sample
-    start = time.perf_counter()
-    if sample_in_loop:
-        for _ in range(steps):
-            _, _, terminated, truncated, _ = step(sample())
-            if terminated or truncated:
-                reset()
-    else:
-        for a in actions:
-            _, _, terminated, truncated, _ = step(a)
-            if terminated or truncated:
-                reset()
-    return steps / (time.perf_counter() - start)
-
-
-def reset_cost_ms(n: int = 5000) -> float:
-    env = PixelcopterEnv()
-    env.reset(seed=0)
-    start = time.perf_counter()
-    for _ in range(n):
-        env.reset()
-    return (time.perf_counter() - start) / n * 1e3
 
 
 def policy(name: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -140,7 +110,7 @@ def main() -> None:
     r["steps_per_s_gym_make_sample"] = best_of(
         args.repeats, lambda: single_env_rate(gym.make(ENV_ID), args.steps, args.seed, sample_in_loop=True))
     r["steps_per_s_raw"] = best_of(args.repeats, lambda: single_env_rate(PixelcopterEnv(), args.steps, args.seed))
-    r["reset_ms"] = min(reset_cost_ms() for _ in range(args.repeats))
+    r["reset_ms"] = min(reset_cost_ms(PixelcopterEnv, 5000) for _ in range(args.repeats))
 
     print(f"{'single env (uniform random, with resets)':<52}{'kit':>12}{'original':>12}")
     print(f"{'  gym.make, actions drawn beforehand   steps/s':<52}{r['steps_per_s_gym_make']:>12,.0f}"

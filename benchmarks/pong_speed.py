@@ -27,8 +27,10 @@ import gymnasium as gym
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import helpers  # noqa: E402,F401  (registers the ids)
+from env_timing import best_of, reset_cost_ms, single_env_rate  # noqa: E402
 from helpers.pong import PongEnv, PongVecEnv  # noqa: E402
 
 ENV_ID = "Pong-PLE-v0"
@@ -42,38 +44,6 @@ ORIGINAL = {
     "tracking_10k": {"return_mean": 2.70, "return_std": 1.06},
 }
 CAP = 10_000  # the course's max_t
-
-
-def best_of(repeats: int, measure) -> float:
-    return max(measure() for _ in range(repeats))
-
-
-def single_env_rate(env, steps: int, seed: int, sample_in_loop: bool = False) -> float:
-    actions = np.random.default_rng(seed).integers(0, 3, steps).tolist()
-    env.reset(seed=seed)
-    env.action_space.seed(seed)
-    step, reset, sample = env.step, env.reset, env.action_space.sample
-    start = time.perf_counter()
-    if sample_in_loop:
-        for _ in range(steps):
-            _, _, terminated, truncated, _ = step(sample())
-            if terminated or truncated:
-                reset()
-    else:
-        for a in actions:
-            _, _, terminated, truncated, _ = step(a)
-            if terminated or truncated:
-                reset()
-    return steps / (time.perf_counter() - start)
-
-
-def reset_cost_ms(n: int = 20_000) -> float:
-    env = PongEnv()
-    env.reset(seed=0)
-    start = time.perf_counter()
-    for _ in range(n):
-        env.reset()
-    return (time.perf_counter() - start) / n * 1e3
 
 
 def tracking(obs: np.ndarray) -> np.ndarray:
@@ -157,7 +127,7 @@ def main() -> None:
     r["steps_per_s_gym_make_sample"] = best_of(
         args.repeats, lambda: single_env_rate(gym.make(ENV_ID), args.steps, args.seed, sample_in_loop=True))
     r["steps_per_s_raw"] = best_of(args.repeats, lambda: single_env_rate(PongEnv(), args.steps, args.seed))
-    r["reset_ms"] = min(reset_cost_ms() for _ in range(args.repeats))
+    r["reset_ms"] = min(reset_cost_ms(PongEnv, 20_000) for _ in range(args.repeats))
 
     print(f"{'single env (uniform random, with resets)':<52}{'kit':>12}{'original':>12}")
     print(f"{'  gym.make, actions drawn beforehand   steps/s':<52}{r['steps_per_s_gym_make']:>12,.0f}"

@@ -36,7 +36,6 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
@@ -430,54 +429,23 @@ _NEW_BATCH_ARR = np.array(_NEW_BATCH, dtype=bool)
 _MOMENTUM_STEP = np.array([CLIMB_DV, FALL_DV])  # indexed by the action
 
 
-class PixelcopterVecEnv(gym.vector.VectorEnv):
-    """``num_envs`` independent Pixelcopter games stepped together with NumPy arrays.
-
-    Copter i behaves exactly like a ``PixelcopterEnv`` driven with the same seed and actions (its
-    own ``numpy.random.RandomState``), including across automatic resets: a copter's next episode
-    continues its RandomState stream, like ``PixelcopterEnv.reset()`` without a seed.
-
-    Args:
-        num_envs: number of copters.
-        seed: default seed for the first ``reset()`` that is given none (see ``reset``).
-        max_episode_steps: if set, an episode is truncated after this many steps (like ``gym.make(...,
-            max_episode_steps=N)``: ``truncated`` is True at step N, even if the copter also died).
-
-    ``reset(seed=...)``: an int s seeds copter i with s + i; a sequence gives one seed (or None) per
-    copter; None continues every copter's stream (fresh entropy for copters never seeded).
-
-    ``step(actions)`` takes an int array of shape (num_envs,) with values 0/1 and returns
-    ``obs (num_envs, 7) float64, rewards (num_envs,) float64, terminated, truncated (num_envs,) bool,
-    info``. Autoreset is *same-step* (``metadata["autoreset_mode"] = AutoresetMode.SAME_STEP``): a
-    copter whose episode ends at this step is reset at once and ``obs[i]`` is already the first
-    observation of its next episode. ``info`` always holds:
-
-    * ``"final_obs"`` (num_envs, 7): the last observation of the episodes that just ended (rows where
-      ``info["_final_obs"]`` is True; other rows repeat ``obs``),
-    * ``"_final_obs"`` (num_envs,) bool: terminated | truncated,
-    * ``"episode_return"`` (num_envs,) float64 and ``"episode_length"`` (num_envs,) int64: the finished
-      episodes' return and length (meaningful where ``_final_obs``).
+class PixelcopterVecEnv(ple.PLEVecEnv):
+    """``num_envs`` independent Pixelcopter games stepped together with NumPy arrays; copter i flies exactly
+    like a ``PixelcopterEnv`` with the same seed and actions. Seeding, autoreset and ``info``:
+    ``helpers.ple.PLEVecEnv``. ``step(actions)`` takes values 0 (thrust) or 1 (do nothing); ``terminated``
+    marks a crash.
     """
 
-    metadata = {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP, "render_modes": []}
+    n_actions = 2
+    copy = "copter"
 
     def __init__(self, num_envs: int, seed: int | Sequence[int | None] | None = None,
                  max_episode_steps: int | None = None):
-        n, self.max_episode_steps = ple.check_vector_args(num_envs, max_episode_steps)
-        self.num_envs = n
-        self.single_observation_space = spaces.Box(-np.inf, np.inf, (7,), np.float64)
-        self.single_action_space = spaces.Discrete(2)
-        self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, n)
-        self.action_space = spaces.MultiDiscrete(np.full(n, 2))
-        self._default_seed = seed
-        self._rngs: list[np.random.RandomState | None] = [None] * n
-        self._started = False
-
+        super().__init__(num_envs, seed, max_episode_steps)
+        n = self.num_envs
         self._y = np.empty(n)
         self._m = np.empty(n)
-        self._t = np.zeros(n, dtype=np.int64)
         self._phase = np.zeros(n, dtype=np.intp)
-        self._return = np.zeros(n)
         # Up to two blocks per copter, oldest first (it is always the leftmost); x = +inf marks an empty
         # slot, which then never touches, passes, leaves or counts as "ahead".
         self._bx = np.full((n, 2), np.inf)
@@ -490,15 +458,6 @@ class PixelcopterVecEnv(gym.vector.VectorEnv):
         self._row_base = np.arange(n, dtype=np.intp) * (2 * SEGMENTS_PER_BATCH)
 
     # -- seeding and episode starts -------------------------------------------------------------------
-    def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None):
-        n = self.num_envs
-        if seed is None and not self._started:
-            seed = self._default_seed
-        ple.reseed(self._rngs, ple.vector_seeds(seed, n, "copter"))
-        self._started = True
-        self._start_episodes(np.arange(n))
-        return self._observations(self._ceil[:, _FIRST_COL[0]], self._floor[:, _FIRST_COL[0]]), {}
-
     def _start_episodes(self, copters: np.ndarray) -> None:
         """The original's init for these copters: a block, then the first terrain batch (51 draws)."""
         draws = [(*_draw_block(rng), *_draw_terrain_batch(rng)) for rng in map(self._rngs.__getitem__, copters)]
@@ -506,9 +465,7 @@ class PixelcopterVecEnv(gym.vector.VectorEnv):
         heights = _terrain_heights_batch(np.array(freqs), np.array(phases), INITIAL_SEGMENT_XS)
         self._y[copters] = PLAYER_START_Y
         self._m[copters] = 0.0
-        self._t[copters] = 0
         self._phase[copters] = 0
-        self._return[copters] = 0.0
         self._bx[copters, 0] = bx
         self._bx[copters, 1] = np.inf
         self._set_block(copters, 0, np.array(by, dtype=np.float64))
@@ -574,22 +531,10 @@ class PixelcopterVecEnv(gym.vector.VectorEnv):
         # 10. Death.
         np.add(rewards, REWARD_LOSS, out=rewards, where=dead)
 
-        obs = self._observations(ceil1, floor1)
-        self._return += rewards
-        if self.max_episode_steps is None:
-            truncated = np.zeros(self.num_envs, dtype=bool)
-            done = dead.copy()
-        else:
-            truncated = self._t >= self.max_episode_steps
-            done = dead | truncated
-        info = {"final_obs": obs.copy(), "_final_obs": done, "episode_return": self._return.copy(),
-                "episode_length": self._t.copy()}
-        if done.any():
-            ended = np.flatnonzero(done)
-            self._start_episodes(ended)
-            obs[ended] = self._observations(self._ceil[ended, _FIRST_COL[0]], self._floor[ended, _FIRST_COL[0]],
-                                            ended)
-        return obs, rewards, dead, truncated, info
+        return self._finish_step(self._observations(ceil1, floor1), rewards, dead)
+
+    def _first_observations(self, copters: np.ndarray) -> np.ndarray:
+        return self._observations(self._ceil[copters, _FIRST_COL[0]], self._floor[copters, _FIRST_COL[0]], copters)
 
     def _update_blocks(self) -> np.ndarray:
         """Step 6 for every copter; returns the block rewards.

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
 
 __all__ = ["PLEGame", "pg_round", "check_seed", "int_action", "vector_seeds", "check_vector_args",
            "display_problem", "human_mode_error"]
@@ -97,6 +98,93 @@ def reseed(rngs: list, seeds: Sequence[int | None]) -> None:
             rngs[i] = np.random.RandomState(s)
         elif rngs[i] is None:
             rngs[i] = np.random.RandomState()  # from OS entropy
+
+
+class PLEVecEnv(gym.vector.VectorEnv):
+    """What the kit's NumPy vector games share: seeding, spaces, the step's end and same-step autoreset.
+
+    Copy i behaves exactly like the single game driven with the same seed and actions (its own
+    ``numpy.random.RandomState``), including across automatic resets: a copy's next episode continues its
+    RandomState stream, like the single game's ``reset()`` without a seed.
+
+    Args:
+        num_envs: number of copies.
+        seed: default seed for the first ``reset()`` that is given none (see ``reset``).
+        max_episode_steps: if set, an episode is truncated after this many steps (like ``gym.make(...,
+            max_episode_steps=N)``: ``truncated`` is True at step N, even if the episode also ended).
+
+    ``reset(seed=...)``: an int s seeds copy i with s + i; a sequence gives one seed (or None) per copy;
+    None continues every copy's stream (fresh entropy for copies never seeded).
+
+    ``step(actions)`` takes an int array of shape (num_envs,) and returns ``obs (num_envs, 7) float64,
+    rewards (num_envs,) float64, terminated, truncated (num_envs,) bool, info``. Autoreset is *same-step*
+    (``metadata["autoreset_mode"] = AutoresetMode.SAME_STEP``): a copy whose episode ends at this step is
+    reset at once and ``obs[i]`` is already the first observation of its next episode. ``info`` always holds:
+
+    * ``"final_obs"`` (num_envs, 7): the last observation of the episodes that just ended (rows where
+      ``info["_final_obs"]`` is True; other rows repeat ``obs``),
+    * ``"_final_obs"`` (num_envs,) bool: terminated | truncated,
+    * ``"episode_return"`` (num_envs,) float64 and ``"episode_length"`` (num_envs,) int64: the finished
+      episodes' return and length (meaningful where ``_final_obs``).
+
+    A game subclasses it with ``n_actions``, ``copy`` (its word for one copy, for messages),
+    ``_start_episodes(copies)`` (a new episode for these copies, drawing from their streams) and
+    ``_first_observations(copies)``; its ``step`` advances ``self._t`` and ends with ``_finish_step``.
+    """
+
+    metadata = {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP, "render_modes": []}
+    n_actions: int
+    copy = "copy"
+
+    def __init__(self, num_envs: int, seed: int | Sequence[int | None] | None = None,
+                 max_episode_steps: int | None = None):
+        n, self.max_episode_steps = check_vector_args(num_envs, max_episode_steps)
+        self.num_envs = n
+        self.single_observation_space = spaces.Box(-np.inf, np.inf, (7,), np.float64)
+        self.single_action_space = spaces.Discrete(self.n_actions)
+        self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, n)
+        self.action_space = spaces.MultiDiscrete(np.full(n, self.n_actions))
+        self._default_seed = seed
+        self._rngs: list[np.random.RandomState | None] = [None] * n
+        self._started = False
+        self._t = np.zeros(n, dtype=np.int64)
+        self._return = np.zeros(n)
+
+    def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None):
+        if seed is None and not self._started:
+            seed = self._default_seed
+        reseed(self._rngs, vector_seeds(seed, self.num_envs, self.copy))
+        self._started = True
+        everyone = np.arange(self.num_envs)
+        self._start_episodes(everyone)
+        self._t[:] = 0
+        self._return[:] = 0.0
+        return self._first_observations(everyone), {}
+
+    def _start_episodes(self, copies: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _first_observations(self, copies: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _finish_step(self, obs: np.ndarray, rewards: np.ndarray, terminated: np.ndarray):
+        """The end of every step: returns and truncation counted, the info built, ended episodes restarted."""
+        self._return += rewards
+        if self.max_episode_steps is None:
+            truncated = np.zeros(self.num_envs, dtype=bool)
+            done = terminated.copy()
+        else:
+            truncated = self._t >= self.max_episode_steps
+            done = terminated | truncated
+        info = {"final_obs": obs.copy(), "_final_obs": done, "episode_return": self._return.copy(),
+                "episode_length": self._t.copy()}
+        if done.any():
+            ended = np.flatnonzero(done)
+            self._start_episodes(ended)
+            self._t[ended] = 0
+            self._return[ended] = 0.0
+            obs[ended] = self._first_observations(ended)
+        return obs, rewards, terminated, truncated, info
 
 
 # ---- windows -----------------------------------------------------------------------------------------------

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
@@ -285,61 +284,22 @@ def _hits(near: np.ndarray, qx, qy, bx, by, face: float, paddle_y) -> np.ndarray
     return near[(den != 0) & (0 <= s) & (s <= 1) & (0 <= t) & (t <= 1)]
 
 
-class PongVecEnv(gym.vector.VectorEnv):
-    """``num_envs`` independent Pong games stepped together with NumPy arrays.
-
-    Game i behaves exactly like a ``PongEnv`` driven with the same seed and actions (its own
-    ``numpy.random.RandomState``), including across automatic resets: a game's next episode continues its
-    RandomState stream, like ``PongEnv.reset()`` without a seed.
-
-    Args:
-        num_envs: number of games.
-        seed: default seed for the first ``reset()`` that is given none (see ``reset``).
-        max_episode_steps: if set, an episode is truncated after this many steps (like ``gym.make(...,
-            max_episode_steps=N)``: ``truncated`` is True at step N, even if the game also ended).
-
-    ``reset(seed=...)``: an int s seeds game i with s + i; a sequence gives one seed (or None) per game;
-    None continues every game's stream (fresh entropy for games never seeded).
-
-    ``step(actions)`` takes an int array of shape (num_envs,) with values 0/1/2 and returns
-    ``obs (num_envs, 7) float64, rewards (num_envs,) float64, terminated, truncated (num_envs,) bool,
-    info``. Autoreset is *same-step* (``metadata["autoreset_mode"] = AutoresetMode.SAME_STEP``): a game
-    whose episode ends at this step is reset at once and ``obs[i]`` is already the first observation of its
-    next episode. ``info`` always holds:
-
-    * ``"final_obs"`` (num_envs, 7): the last observation of the episodes that just ended (rows where
-      ``info["_final_obs"]`` is True; other rows repeat ``obs``),
-    * ``"_final_obs"`` (num_envs,) bool: terminated | truncated,
-    * ``"episode_return"`` (num_envs,) float64 and ``"episode_length"`` (num_envs,) int64: the finished
-      episodes' return and length (meaningful where ``_final_obs``).
+class PongVecEnv(ple.PLEVecEnv):
+    """``num_envs`` independent Pong games stepped together with NumPy arrays; game i plays exactly like a
+    ``PongEnv`` with the same seed and actions. Seeding, autoreset and ``info``: ``helpers.ple.PLEVecEnv``.
+    ``step(actions)`` takes values 0 (up), 1 (down) or 2 (do nothing).
     """
 
-    metadata = {"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP, "render_modes": []}
+    n_actions = 3
+    copy = "game"
 
     def __init__(self, num_envs: int, seed: int | Sequence[int | None] | None = None,
                  max_episode_steps: int | None = None):
-        n, self.max_episode_steps = ple.check_vector_args(num_envs, max_episode_steps)
-        self.num_envs = n
-        self.single_observation_space = spaces.Box(-np.inf, np.inf, (7,), np.float64)
-        self.single_action_space = spaces.Discrete(3)
-        self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, n)
-        self.action_space = spaces.MultiDiscrete(np.full(n, 3))
-        self._default_seed = seed
-        self._rngs: list[np.random.RandomState | None] = [None] * n
-        self._started = False
+        super().__init__(num_envs, seed, max_episode_steps)
+        n = self.num_envs
         # Rows: ya, va, yc, bx, by, vx, vy (the observation), then qx, qy; one column per game.
         self._s = np.zeros((9, n))
         self._points = np.zeros((n, 2), dtype=np.int64)  # agent, CPU
-        self._t = np.zeros(n, dtype=np.int64)
-        self._return = np.zeros(n)
-
-    def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None):
-        if seed is None and not self._started:
-            seed = self._default_seed
-        ple.reseed(self._rngs, ple.vector_seeds(seed, self.num_envs, "game"))
-        self._started = True
-        self._start_episodes(np.arange(self.num_envs))
-        return self._s[:7].T.copy(), {}
 
     def _start_episodes(self, games: np.ndarray) -> None:
         """A new game for each of these: paddles and ball in the middle, then the serve (2 draws each)."""
@@ -349,8 +309,9 @@ class PongVecEnv(gym.vector.VectorEnv):
         s[5:7, games] = serves.T
         s[7:, games] = np.array((32.0, 24.0))[:, None]
         self._points[games] = 0
-        self._t[games] = 0
-        self._return[games] = 0.0
+
+    def _first_observations(self, games: np.ndarray) -> np.ndarray:
+        return self._s[:7, games].T.copy()
 
     def _draws(self, games: np.ndarray) -> np.ndarray:
         return np.array([self._rngs[g].random_sample() for g in games.tolist()])
@@ -439,17 +400,4 @@ class PongVecEnv(gym.vector.VectorEnv):
 
         obs = s[:7].T.copy()
         self._t += 1
-        self._return += rewards
-        if self.max_episode_steps is None:
-            truncated = np.zeros(self.num_envs, dtype=bool)
-            done = terminated.copy()
-        else:
-            truncated = self._t >= self.max_episode_steps
-            done = terminated | truncated
-        info = {"final_obs": obs.copy(), "_final_obs": done, "episode_return": self._return.copy(),
-                "episode_length": self._t.copy()}
-        if done.any():
-            ended = np.flatnonzero(done)
-            self._start_episodes(ended)
-            obs[ended] = s[:7, ended].T
-        return obs, rewards, terminated, truncated, info
+        return self._finish_step(obs, rewards, terminated)

@@ -5,7 +5,6 @@ They stay out of the default test run: the kit does not use these scripts.
 from __future__ import annotations
 
 import json
-import sys
 
 import gymnasium as gym
 import numpy as np

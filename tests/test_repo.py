@@ -1,7 +1,5 @@
 """The repository's promises: clean notebooks, one location, one source of defaults, no unsafe loading."""
 import ast
-import dataclasses
-import inspect
 import json
 import re
 import shutil

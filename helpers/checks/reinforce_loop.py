@@ -12,7 +12,6 @@ import re
 import gymnasium as gym
 import numpy as np
 import torch
-import torch.nn as nn
 
 from helpers import reinforce
 from helpers.checks.exercises import Problem, adapt_call, run_check
