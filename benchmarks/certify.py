@@ -99,7 +99,7 @@ BENCHMARKS: dict[str, Benchmark] = {
                                            "the previous defaults: the raw observation (only scaled), 128k episodes"),
     "pong": reinforce_benchmark(
         "Pong-PLE-v0", defaults.PONG, PASS_MARKS["Pong-PLE-v0"],
-        "the learner's two-hidden-layer policy (64, 64) on the scaled observation, inside `train_batched` with the "
+        "the learner's two-hidden-layer policy (128, 128) on the scaled observation, inside `train_batched` with the "
         "learner's pieces: 64 games, 64 episodes per update, lr 3e-3, 8,192 episodes; the kit's mark"),
     # About 30 min per seed on one core: for a seed or two at most.
     "pixelcopter-course": reinforce_benchmark("Pixelcopter-PLE-v0", defaults.PIXELCOPTER_COURSE,

@@ -42,7 +42,8 @@ def load_runs(results_dir: Path = RESULTS_DIR) -> dict[str, list[dict]]:
         data = json.loads(path.read_text())
         if data["benchmark"] not in BENCHMARKS:
             raise ValueError(f"{path.name}: no benchmark {data['benchmark']!r} in certify.py")
-        runs[data["benchmark"]] = sorted(data["runs"], key=lambda r: r["date"] or "", reverse=True)
+        order = sorted(enumerate(data["runs"]), key=lambda ir: (ir[1]["date"] or "", ir[0]), reverse=True)
+        runs[data["benchmark"]] = [run for _, run in order]  # newest first; the same day: the later run first
     return runs
 
 
