@@ -106,8 +106,6 @@ class ReinforceConfig:
         """The ``n_envs`` copies that ``train_batched`` plays side by side: the env's NumPy vector version where
         the kit has one (the PLE games: all copies in one array step), else a list of ordinary envs (a single
         env when ``n_envs == 1``)."""
-        import helpers  # noqa: F401  (registers the kit's envs)
-
         vector_entry_point = gym.spec(self.env_id).vector_entry_point
         if self.n_envs > 1 and isinstance(vector_entry_point, str) and vector_entry_point.startswith("helpers."):
             vector_env = gym.envs.registration.load_env_creator(vector_entry_point)
