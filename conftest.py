@@ -34,7 +34,7 @@ VARIANTS = ("shipped", "solved", "course")
 
 # Injected after the cell with this id: shorter training, so the whole suite runs in minutes on 2 cores.
 QUICK = {
-    "04_reinforce.ipynb": {
+    "03_reinforce.ipynb": {
         "code-22": 'cartpole_hyperparameters["n_training_episodes"] = 300  # test run: shorter training',
         "code-34": 'pixelcopter_hyperparameters["n_training_episodes"] = 2048  # test run: shorter training',
         "pong-code-04": 'pong_hyperparameters["n_training_episodes"] = 256  # test run: shorter training',
@@ -43,9 +43,8 @@ QUICK = {
 
 # The Hub repos each notebook pushes (dry runs, into hub_exports/): whose code trained them is checked.
 PUSHED = {
-    "01_frozenlake.ipynb": ["q-FrozenLake-v1-4x4-noSlippery"],
-    "02_taxi.ipynb": ["q-Taxi-v3"],
-    "04_reinforce.ipynb": ["Reinforce-CartPole-v1", "Reinforce-Pixelcopter-PLE-v0", "Reinforce-Pong-PLE-v0"],
+    "01_qlearning.ipynb": ["q-FrozenLake-v1-4x4-noSlippery", "q-Taxi-v3"],
+    "03_reinforce.ipynb": ["Reinforce-CartPole-v1", "Reinforce-Pixelcopter-PLE-v0", "Reinforce-Pong-PLE-v0"],
 }
 
 # pytest expands `testpaths` right after loading this file, before any hook runs: the folder must exist
@@ -166,7 +165,7 @@ def pytest_configure(config):
     config._kit_hub_cache = hub_cache
     from tests.hub_double import prepare_offline_hub_cache
 
-    prepare_offline_hub_cache(hub_cache)  # notebook 03 loads its models from this cache, offline
+    prepare_offline_hub_cache(hub_cache)  # notebook 02 loads its models from this cache, offline
     build_copies(hub_cache)
 
 

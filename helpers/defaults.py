@@ -78,7 +78,7 @@ class ReinforceConfig:
     """Everything needed to build the env and the policy, train with REINFORCE and evaluate as the kit does.
 
     The first fields carry the course's hyperparameter names (they go into ``hyperparameters.json``);
-    the rest are the kit's additions, each explained in notebook 04.
+    the rest are the kit's additions, each explained in notebook 03.
     """
 
     env_id: str
@@ -150,7 +150,7 @@ class ReinforceConfig:
 # CartPole: the course's loop (one episode per update), its 4-16-2 policy and 1,000 episodes, with two changes:
 # lr 5e-3 (course: 1e-2), because one episode is a noisy sample and the smaller step keeps a policy that has
 # reached 500 from falling back before training ends; gamma 0.99 (course: 1.0), so that the last steps of a long
-# episode are not judged bad after normalising. Greedy evaluation (the kit's protocol). Notebook 04 trains this.
+# episode are not judged bad after normalising. Greedy evaluation (the kit's protocol). Notebook 03 trains this.
 CARTPOLE = ReinforceConfig("CartPole-v1", h_size=16, n_training_episodes=1000, max_t=1000, gamma=0.99, lr=5e-3)
 
 # The course's own CartPole values (lr 1e-2, gamma 1.0, sampled evaluation), for comparison. Its evaluation env

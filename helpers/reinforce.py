@@ -1,6 +1,6 @@
 """Unit 4 reference solutions: REINFORCE (Monte-Carlo policy gradient) with PyTorch.
 
-Read top to bottom, this module follows notebook 04:
+Read top to bottom, this module follows notebook 03:
   Policy, PixelcopterPolicy    the exercises' policies: state -> action probabilities; ``act`` samples one
   discounted_returns           G_t for every step of an episode
   normalise_returns            returns shifted to mean 0 and scaled to std 1 (a simple baseline)
@@ -44,7 +44,7 @@ torch.distributions.Distribution.set_default_validate_args(False)
 # ---- the exercises ---------------------------------------------------------------------------------------
 class Policy(nn.Module):
     """CartPole's policy: state -> one hidden layer (ReLU) -> a probability for each action.
-    Introduced in notebook 04, section 4 (exercise 1)."""
+    Introduced in notebook 03, section 4 (exercise 1)."""
 
     def __init__(self, s_size: int, a_size: int, h_size: int):
         super().__init__()
@@ -56,7 +56,7 @@ class Policy(nn.Module):
         return F.softmax(self.fc2(x), dim=-1)
 
     def act(self, state) -> tuple[int, torch.Tensor]:
-        """Sample an action for one state; return (action as int, log-probability tensor). Notebook 04, exercise 2."""
+        """Sample an action for one state; return (action as int, log-probability tensor). Notebook 03, exercise 2."""
         state = torch.as_tensor(np.asarray(state), dtype=torch.float32, device=self.fc1.weight.device).unsqueeze(0)
         probs = self.forward(state)
         m = Categorical(probs)
@@ -66,7 +66,7 @@ class Policy(nn.Module):
 
 class PixelcopterPolicy(Policy):
     """Pixelcopter's policy: two hidden layers of ``h_size`` (the course widens the second to ``2 * h_size``;
-    both work). ``act`` is Policy's. Notebook 04, section 10 (exercise 7); it also plays Pong (section 11)."""
+    both work). ``act`` is Policy's. Notebook 03, section 10 (exercise 7); it also plays Pong (section 11)."""
 
     def __init__(self, s_size: int, a_size: int, h_size: int):
         nn.Module.__init__(self)  # not Policy.__init__: this network has its own layers
@@ -82,7 +82,7 @@ class PixelcopterPolicy(Policy):
 
 def discounted_returns(rewards: list[float], gamma: float) -> list[float]:
     """G_t = r_t + gamma * G_{t+1} for every step of one episode, computed backwards in O(T).
-    Notebook 04, section 5 (exercise 3)."""
+    Notebook 03, section 5 (exercise 3)."""
     returns = deque(maxlen=len(rewards))
     G = 0.0
     for r in reversed(rewards):
@@ -93,7 +93,7 @@ def discounted_returns(rewards: list[float], gamma: float) -> list[float]:
 
 def normalise_returns(returns, eps: float = 1e-8) -> torch.Tensor:
     """Shift to mean 0 and scale to std 1; a constant batch (e.g. one step) only gets centred, never NaN.
-    Notebook 04, section 5 (exercise 4)."""
+    Notebook 03, section 5 (exercise 4)."""
     returns = torch.as_tensor(returns, dtype=torch.float32)
     centred = returns - returns.mean()
     if returns.numel() < 2:
@@ -103,13 +103,13 @@ def normalise_returns(returns, eps: float = 1e-8) -> torch.Tensor:
 
 def reinforce_loss(log_probs: torch.Tensor, returns: torch.Tensor) -> torch.Tensor:
     """-sum_t log pi(a_t|s_t) * G_t: minimising it makes the actions that led to high returns more likely.
-    Notebook 04, section 5 (exercise 5)."""
+    Notebook 03, section 5 (exercise 5)."""
     return -(log_probs * returns).sum()
 
 
 def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_episodes: int, max_t: int,
               gamma: float, print_every: int, env) -> list[float]:
-    """REINFORCE as the course writes it: play one episode, update the policy, repeat. Notebook 04,
+    """REINFORCE as the course writes it: play one episode, update the policy, repeat. Notebook 03,
     section 6 (exercise 6).
 
     Returns each training episode's score (for a curve). Seed ``torch`` and ``env`` beforehand for a
@@ -244,7 +244,7 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
                   seed: int | None = None, progress: bool = True, discounted_returns=discounted_returns,
                   normalise_returns=normalise_returns, reinforce_loss=reinforce_loss) -> list[float]:
     """REINFORCE with many episodes per update; return the list of training-episode scores (for a curve).
-    Notebook 04 trains Pixelcopter (section 10) and Pong (section 11) with it.
+    Notebook 03 trains Pixelcopter (section 10) and Pong (section 11) with it.
 
     The maths is the pieces passed in: ``discounted_returns``, ``normalise_returns`` and ``reinforce_loss``
     (default: the kit's; the notebook passes yours), and ``policy``'s forward pass (probabilities).

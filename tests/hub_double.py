@@ -10,7 +10,7 @@ make, on 127.0.0.1 with a free port, keeping repos in memory. Checked against hu
         hub.files("learner/q-Taxi-v3")            # {path: bytes} at main
 
 For the notebook tests, ``prepare_offline_hub_cache(hf_home)`` trains course models with the kit, pushes
-them to a double under the repo ids notebook 03 uses, and downloads them with the real ``hf_hub_download``
+them to a double under the repo ids notebook 02 uses, and downloads them with the real ``hf_hub_download``
 into ``hf_home/hub``, so that ``HF_HOME=hf_home`` + ``HF_HUB_OFFLINE=1`` serve them to the notebook.
 """
 from __future__ import annotations
@@ -384,7 +384,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 # ---- offline cache for the notebook tests ------------------------------------------------------------
 
-# The course's example models that notebooks/03_load_from_hub.ipynb loads, with the kit config that
+# The course's example models that notebooks/02_load_from_hub.ipynb loads, with the kit config that
 # stands in for them offline (same file name and dict format, trained here by the kit).
 OFFLINE_NOTEBOOK_REPOS = {
     "ThomasSimonini/q-Taxi-v3": "TAXI",
@@ -401,7 +401,7 @@ def offline_hub_env(hf_home) -> dict[str, str]:
 
 def prepare_offline_hub_cache(hf_home, n_taxi_episodes: int = 5_000) -> dict[str, str]:
     """Fill the Hub cache of ``hf_home`` (an HF_HOME folder; the cache is ``hf_home/hub``) with kit-trained
-    stand-ins for the repos notebooks/03_load_from_hub.ipynb loads.
+    stand-ins for the repos notebooks/02_load_from_hub.ipynb loads.
 
     Each model is trained with ``helpers.qlearning``, pushed with ``helpers.hub.push_to_hub`` to a
     loopback ``HubDouble`` under the notebook's repo id, and downloaded with the real ``hf_hub_download``,

@@ -6,7 +6,7 @@ The platform venvs get no torch where this machine has no CPU wheel for their Py
 multi-GB CUDA one). A test module that imports torch at the top is skipped whole; a test (or fixture) that
 imports it inside is skipped when it does. Anything else that fails still fails.
 
-``KIT_PLATFORM_NOTEBOOKS=01_frozenlake.ipynb`` makes conftest.py build its test copies of that notebook
+``KIT_PLATFORM_NOTEBOOKS=01_qlearning.ipynb`` makes conftest.py build its test copies of that notebook
 only (it reads the notebooks from ``conftest.NOTEBOOKS``, pointed here at a folder holding just those).
 
 Loaded only by platforms.sh (``-p platform_plugin``); the normal test run never uses it.

@@ -22,7 +22,7 @@ def code_cells(path):
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in NOTEBOOKS][:2] == ["01_frozenlake.ipynb", "02_taxi.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == ["01_qlearning.ipynb", "02_load_from_hub.ipynb", "03_reinforce.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -120,7 +120,7 @@ def _cell(path, cell_id, **names):
 def test_notebooks_train_with_the_values_the_benchmark_certifies():
     from benchmarks.certify import BENCHMARKS
 
-    for path, cell_id, bench in [("01_frozenlake.ipynb", "01-19", "frozenlake"), ("02_taxi.ipynb", "02-09", "taxi")]:
+    for path, cell_id, bench in [("01_qlearning.ipynb", "01-19", "frozenlake"), ("01_qlearning.ipynb", "02-09", "taxi")]:
         ns = _cell(path, cell_id, defaults=defaults)
         config = BENCHMARKS[bench].config
         assert ns["env_id"] == config.env_id
@@ -132,13 +132,13 @@ def test_notebooks_train_with_the_values_the_benchmark_certifies():
     for cell_id, name, bench in [("code-22", "cartpole_hyperparameters", "cartpole"),
                                  ("code-34", "pixelcopter_hyperparameters", "pixelcopter"),
                                  ("pong-code-04", "pong_hyperparameters", "pong")]:
-        notebook = _cell("04_reinforce.ipynb", cell_id, env_id="CartPole-v1", s_size=4, a_size=2, pc_s_size=7,
+        notebook = _cell("03_reinforce.ipynb", cell_id, env_id="CartPole-v1", s_size=4, a_size=2, pc_s_size=7,
                          pc_a_size=2, pong_env=gym.make("Pong-PLE-v0"))[name]
         certified = BENCHMARKS[bench].config.hyperparameters()
         for key, value in notebook.items():
-            assert certified[key] == value, f"notebook 04 {name}[{key!r}] = {value}, the benchmark: {certified[key]}"
+            assert certified[key] == value, f"notebook 03 {name}[{key!r}] = {value}, the benchmark: {certified[key]}"
         assert BENCHMARKS[bench].config.n_envs == notebook.get("n_envs", 1)
-    assert _cell("04_reinforce.ipynb", "code-25", **{n: _Stub() for n in ["kit",
+    assert _cell("03_reinforce.ipynb", "code-25", **{n: _Stub() for n in ["kit",
         "eval_env", "cartpole_hyperparameters", "cartpole_policy", "check_pass", "cartpole_trained"]})["eval_seed"] \
         == defaults.CARTPOLE.eval_seed == defaults.PIXELCOPTER.eval_seed
 
@@ -161,15 +161,15 @@ class _Stub:
     ("Pong", "pong-code-04", ["pong-code-06", "pong-code-07"], "pong_hyperparameters"),
 ])
 def test_notebook_trains_the_ple_games_with_every_setting_in_their_hyperparameters(game, hp_cell, train_cells, name):
-    """Notebook 04 builds and trains these policies itself (to show it), so it must use every value of their
+    """Notebook 03 builds and trains these policies itself (to show it), so it must use every value of their
     hyperparameter dicts, as make_policy and train_and_evaluate use the config's."""
     import gymnasium as gym
 
-    cells = {c.id: c.source for c in code_cells(ROOT / "notebooks" / "04_reinforce.ipynb")}
-    hp = _cell("04_reinforce.ipynb", hp_cell, pc_s_size=7, pc_a_size=2, pong_env=gym.make("Pong-PLE-v0"))[name]
+    cells = {c.id: c.source for c in code_cells(ROOT / "notebooks" / "03_reinforce.ipynb")}
+    hp = _cell("03_reinforce.ipynb", hp_cell, pc_s_size=7, pc_a_size=2, pong_env=gym.make("Pong-PLE-v0"))[name]
     used = "".join(cells[c] for c in train_cells)
     missing = [key for key in hp if f'hp["{key}"]' not in used and key != "env_id"]
-    assert not missing, f"notebook 04's {game} cells do not use {missing}"
+    assert not missing, f"notebook 03's {game} cells do not use {missing}"
     assert "with_inputs(PixelcopterPolicy(" in used and "discounted_returns=discounted_returns" in used
 
 

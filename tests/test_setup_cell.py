@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-SETUP = nbformat.read(ROOT / "notebooks" / "01_frozenlake.ipynb", as_version=4).cells[1].source
+SETUP = nbformat.read(ROOT / "notebooks" / "01_qlearning.ipynb", as_version=4).cells[1].source
 
 # Runs the cell as a notebook would; the prelude stands in for the platform (and its network).
 RUNNER = """
