@@ -27,11 +27,28 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 __all__ = ["HubDouble", "prepare_offline_hub_cache", "OFFLINE_NOTEBOOK_REPOS", "offline_hub_env"]
 
 _REPO_ID = r"(?P<repo>[\w.-]+/[\w.-]+)"
+
+
+def _card_tags(readme: str) -> list:
+    """A card's tags as the Hub lists them: the YAML block's ``tags`` (and ``library_name``); a block that is
+    not valid YAML falls back to its ``- tag`` lines."""
+    import yaml
+
+    head = re.match(r"^\s*---\r?\n(.*?)\r?\n---", readme, re.S)
+    try:
+        meta = yaml.safe_load(head.group(1)) if head else None
+    except yaml.YAMLError:
+        return re.findall(r"^- (\S+)$", readme.split("\n---", 1)[0], re.M)
+    if not isinstance(meta, dict):
+        return []
+    tags = meta.get("tags") or []
+    tags = [tags] if isinstance(tags, str) else [str(t) for t in tags] if isinstance(tags, list) else []
+    return tags + ([meta["library_name"]] if isinstance(meta.get("library_name"), str) else [])
 
 
 def _git_blob_sha(data: bytes) -> str:
@@ -83,6 +100,7 @@ class HubDouble:
         self.repos: dict[str, _Repo] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request, in order
         self._faults: list[_Fault] = []
+        self.page_size = 1000  # models per page of GET /api/models (the next page comes in a Link header)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -227,6 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
             ("POST", r"^/api/repos/create$", self._create_repo),
             ("POST", r"^/api/validate-yaml$", self._validate_yaml),
             ("GET", r"^/api/models$", self._list_models),
+            ("GET", r"^/api/users/(?P<user>[\w.-]+)/overview$", self._user_overview),
             ("POST", rf"^/api/models/{_REPO_ID}/preupload/(?P<rev>[^/]+)$", self._preupload),
             ("POST", rf"^/api/models/{_REPO_ID}/commit/(?P<rev>[^/]+)$", self._commit),
             ("GET", rf"^/api/models/{_REPO_ID}(/revision/(?P<rev>[^/]+))?$", self._repo_info),
@@ -287,16 +306,36 @@ class _Handler(BaseHTTPRequestHandler):
         out = []
         with self.hub._lock:
             repos = list(self.hub.repos.values())
+        _, who = self._caller()
         for repo in repos:
             readme = repo.head[1].get("README.md", b"").decode(errors="replace")
-            tags = re.findall(r"^- (\S+)$", readme.split("\n---", 1)[0], re.M)
+            tags = _card_tags(readme)
             if wanted and not wanted <= set(tags):
                 continue
             if author and not repo.repo_id.startswith(author + "/"):
                 continue
+            if repo.private and (who is None or who[0] != repo.repo_id.split("/")[0]):
+                continue  # private repos are listed to their owner only
             out.append({"id": repo.repo_id, "modelId": repo.repo_id, "tags": tags, "private": repo.private,
                         "downloads": 0, "likes": 0})
-        self._send(200, out)
+        # Pages as the Hub does: `limit` caps a page, the next page's URL comes in a Link header.
+        start = int((query.get("cursor") or ["0"])[0])
+        size = min(self.hub.page_size, int((query.get("limit") or [self.hub.page_size])[0]))
+        headers = {}
+        if start + size < len(out):
+            rest = {k: v for k, v in query.items() if k != "cursor"}
+            rest["cursor"] = [str(start + size)]
+            headers["Link"] = f'<{self.hub.url}/api/models?{urlencode(rest, doseq=True)}>; rel="next"'
+        self._send(200, out[start:start + size], headers)
+
+    def _user_overview(self, match, query):
+        name = match.group("user")
+        with self.hub._lock:
+            known = {u for u, _ in self.hub.tokens.values()} | {r.split("/")[0] for r in self.hub.repos}
+        if name not in known:
+            return self._error(404, "User not found")
+        self._send(200, {"user": name, "fullname": name, "avatarUrl": "", "isPro": False, "type": "user",
+                         "numModels": sum(r.startswith(name + "/") for r in self.hub.repos)})
 
     def _preupload(self, match, query):
         payload = json.loads(self._body() or b"{}")
