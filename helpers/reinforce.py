@@ -104,6 +104,10 @@ def normalise_returns(returns, eps: float = 1e-8) -> torch.Tensor:
 def reinforce_loss(log_probs: torch.Tensor, returns: torch.Tensor) -> torch.Tensor:
     """-sum_t log pi(a_t|s_t) * G_t: minimising it makes the actions that led to high returns more likely.
     Notebook 03, section 5 (exercise 5)."""
+    if log_probs.shape != returns.shape:  # (T, 1) * (T,) would broadcast to a T x T table, silently
+        raise ValueError(f"log_probs {tuple(log_probs.shape)} and returns {tuple(returns.shape)} need the same shape, "
+                         "one value per step: join act's log-probabilities with torch.cat(saved_log_probs), which "
+                         "gives (T,), not torch.stack, which gives (T, 1).")
     return -(log_probs * returns).sum()
 
 

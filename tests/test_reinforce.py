@@ -498,6 +498,125 @@ def test_check_reinforce_names_the_mistake(old, new, hint, capsys):
     assert "❌" in out and hint in out, out
 
 
+# The exercise's TODO cell filled in as a beginner fills it (the learner's own names and layout).
+BEGINNER_LOOP = """
+def reinforce(policy, optimizer, n_training_episodes, max_t, gamma, print_every, env):
+    scores_deque = deque(maxlen=100)
+    scores = []
+    for i_episode in range(1, n_training_episodes + 1):
+        saved_log_probs, rewards = [], []
+        state, info = env.reset()
+        for t in range(max_t):
+            action, log_prob = policy.act(state)
+            saved_log_probs.append(log_prob)
+            state, reward, terminated, truncated, info = env.step(action)
+            rewards.append(reward)
+            if terminated or truncated:
+                break
+        scores_deque.append(sum(rewards))
+        scores.append(sum(rewards))
+
+        returns = normalise_returns(discounted_returns(rewards, gamma))
+        loss = reinforce_loss(torch.cat(saved_log_probs), returns)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+        if print_every and i_episode % print_every == 0:
+            print(f"Episode {i_episode}\\tAverage score (last 100): {np.mean(scores_deque):.2f}")
+    return scores
+"""
+
+UPDATE = """
+        returns = normalise_returns(discounted_returns(rewards, gamma))
+        loss = reinforce_loss(torch.cat(saved_log_probs), returns)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+def _beginner(*changes, pieces=None):
+    """BEGINNER_LOOP with each (old, new) change typed in; its helpers are the kit's (or ``pieces``)."""
+    source = BEGINNER_LOOP
+    for old, new in changes:
+        assert old in source, old
+        source = source.replace(old, new)
+    namespace = dict(reinforce.__dict__) | (pieces or {})
+    exec(compile(source, "<learner>", "exec"), namespace)
+    return namespace["reinforce"]
+
+
+def _indented(block, spaces=4):
+    return "".join(" " * spaces + line if line.strip() else line for line in block.splitlines(True))
+
+
+class CourseArgmaxPolicy(Policy):
+    """The course's first Policy, with the bug its debugging exercise is about."""
+
+    def act(self, state):
+        state = torch.from_numpy(state).float().unsqueeze(0).to(reinforce.device)
+        probs = self.forward(state).cpu()
+        m = Categorical(probs)
+        action = np.argmax(m)
+        return action.item(), m.log_prob(action)
+
+
+def _own_loss(log_probs, returns):  # a learner's accepted loss, without the kit's shape check
+    return -(log_probs * returns).sum()
+
+
+@pytest.mark.parametrize("loop, policy, hint", [
+    # optimizer.step() before loss.backward()
+    (_beginner(("optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()",
+                "optimizer.zero_grad()\n        optimizer.step()\n        loss.backward()")), Policy,
+     "optimizer.step() came before loss.backward()"),
+    (_beginner(("optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()",
+                "optimizer.step()\n        optimizer.zero_grad()\n        loss.backward()")), Policy,
+     "optimizer.step() came before loss.backward()"),
+    # zero_grad() between backward() and step()
+    (_beginner(("optimizer.zero_grad()\n        loss.backward()\n        optimizer.step()",
+                "loss.backward()\n        optimizer.zero_grad()\n        optimizer.step()")), Policy,
+     "optimizer.zero_grad() came after loss.backward()"),
+    # torch.stack: (T, 1) log-probabilities times (T,) returns, with the kit's loss (refuses) or the learner's own
+    (_beginner(("torch.cat(saved_log_probs)", "torch.stack(saved_log_probs)")), Policy, "torch.cat(saved_log_probs)"),
+    (_beginner(("torch.cat(saved_log_probs)", "torch.stack(saved_log_probs)"), pieces={"reinforce_loss": _own_loss}),
+     Policy, "broadcast to a T x T"),
+    # an update after every step: the update block typed inside the step loop
+    (_beginner((UPDATE, "\n"), ("            rewards.append(reward)\n",
+                                 "            rewards.append(reward)\n" + _indented(UPDATE.strip("\n") + "\n"))),
+     Policy, "inside the step loop"),
+    (_beginner((UPDATE, "\n"), ("            rewards.append(reward)\n",
+                                 "            rewards.append(reward)\n" + _indented(UPDATE.strip("\n") + "\n"))),
+     Policy, "after the `for t` loop"),
+    # the lists of log-probabilities and rewards not emptied between episodes
+    (_beginner(("        saved_log_probs, rewards = [], []\n", ""),
+               ("    scores = []\n", "    scores = []\n    saved_log_probs, rewards = [], []\n")), Policy,
+     "Start every episode with empty lists"),
+    # the course's first act: np.argmax(m) on the distribution
+    (_beginner(), CourseArgmaxPolicy, "`action = m.sample()`"),
+])
+def test_check_reinforce_names_the_order_and_the_shapes(loop, policy, hint, capsys):
+    assert loop_checks.check_reinforce(loop, policy) is reinforce.reinforce
+    out = _verdict(capsys)
+    assert "❌" in out and hint in out, out
+    assert "calling it raised" not in out and "'numpy.int64' object" not in out, out  # no raw PyTorch or NumPy error
+
+
+def test_the_beginner_loop_as_typed_is_accepted(capsys):
+    loop = _beginner()
+    assert loop_checks.check_reinforce(loop, Policy) is loop
+    assert "✅" in _verdict(capsys)
+
+
+def test_reinforce_loss_refuses_shapes_that_would_broadcast():
+    log_probs = torch.stack([torch.tensor([-0.5]), torch.tensor([-1.0]), torch.tensor([-2.0])])  # (3, 1)
+    with pytest.raises(ValueError, match=re.escape("log_probs (3, 1) and returns (3,) need the same shape")) as err:
+        reinforce_loss(log_probs, torch.tensor([1.0, 0.0, -1.0]))
+    assert "torch.cat(saved_log_probs)" in str(err.value) and loop_checks.SHAPES_DIFFER in str(err.value)
+    assert float(reinforce_loss(log_probs.reshape(-1), torch.tensor([1.0, 0.0, -1.0]))) == pytest.approx(-1.5)
+
+
 def test_check_reinforce_accepts_several_episodes_per_update(capsys):
     def two_per_update(policy, optimizer, n_training_episodes, max_t, gamma, print_every, env):
         scores, log_probs, returns = [], [], []

@@ -1,8 +1,11 @@
 """The check of the REINFORCE loop exercise (``reinforce``), the one exercise that trains.
 
 It plays a six-step probe game whose returns change order, sign and size when mishandled, with an optimizer
-of learning rate 0 that records every gradient, and compares each update with the REINFORCE gradient; then
-it trains a few CartPole episodes. Each known mistake gets its own hint.
+of learning rate 0 that records every gradient and the order of zero_grad / backward / step (and at which step
+of which episode each came), and compares each update with the REINFORCE gradient; then it trains a few
+CartPole episodes. Each known mistake gets its own hint, PyTorch's and NumPy's raw errors included: a step
+before backward, an update inside the step loop, log-probabilities stacked to (T, 1), lists not emptied
+between episodes, the course's ``np.argmax(m)`` act.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import torch
 from helpers import reinforce
 from helpers.checks.exercises import Problem, adapt_call, run_check
 
+SHAPES_DIFFER = "need the same shape"  # the words of reinforce.reinforce_loss's refusal
 _PROBE_REWARDS = [1.0, 0.0, 2.0, 0.0, 0.0, 3.0]  # returns that change order, sign and size when mishandled
 
 
@@ -57,16 +61,56 @@ class _ProbeEnv(gym.Env):
 
 
 class _RecordingOptimizer(torch.optim.SGD):
-    """Learning rate 0 (the policy never changes, so every gradient can be recomputed), recording each step."""
+    """Learning rate 0 (the policy never changes, so every gradient can be recomputed), recording each step.
 
-    def __init__(self, params):
+    It also writes down, in order, every ``zero_grad``, ``step`` and backward pass that reaches the policy's
+    weights, with the probe episode and step it came at: the order of the three calls and where they sit in
+    the loop (after each step, or once the episode is over) are read from that log."""
+
+    def __init__(self, params, env: _ProbeEnv):
+        params = list(params)
         super().__init__(params, lr=0.0)
-        self.grads = []
+        self.grads, self.events, self.env, self.recording = [], [], env, True
+        for p in params:
+            p.register_hook(self._backward_reached)
+
+    def _log(self, kind):
+        if self.recording and not (kind == "backward" and self.events and self.events[-1][0] == "backward"):
+            self.events.append((kind, len(self.env.episodes), self.env.t))
+
+    def _backward_reached(self, grad):
+        self._log("backward")  # one backward pass calls this once per weight tensor: logged once
+
+    def zero_grad(self, set_to_none: bool = True):
+        self._log("zero_grad")
+        return super().zero_grad(set_to_none)
 
     def step(self, closure=None):
+        self._log("step")
         self.grads.append(torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1).cpu()
                                      for g in self.param_groups for p in g["params"]]))
         return super().step(closure)
+
+    def updates_inside_the_episode(self) -> bool:
+        """Was the policy updated (a backward pass or a step) before its episode had ended?"""
+        return any(kind in ("backward", "step") and 0 < t < len(_PROBE_REWARDS) for kind, _, t in self.events)
+
+    def order_problem(self) -> str | None:
+        """A hint when zero_grad / backward / step come in an order that loses the gradient, else None."""
+        kinds = [kind for kind, _, _ in self.events]
+        if "backward" not in kinds or "step" not in kinds:
+            return None
+        since_step = []  # the calls since the previous step
+        for kind in kinds:
+            if kind != "step":
+                since_step.append(kind)
+                continue
+            if "backward" not in since_step:
+                return _STEP_BEFORE_BACKWARD
+            if since_step[-1 - since_step[::-1].index("backward"):].count("zero_grad"):
+                return _ZERO_GRAD_AFTER_BACKWARD
+            since_step = []
+        return None
 
 
 def _gradient(policy, episodes, gamma, how):
@@ -104,6 +148,32 @@ _GYM_API = ("Gymnasium's env.reset() returns (state, info) and env.step() return
             "Write `state, info = env.reset()` and `state, reward, terminated, truncated, info = env.step(action)`.")
 
 
+_STEP_BEFORE_BACKWARD = ("optimizer.step() came before loss.backward(): the step uses the gradients that are there when it is "
+                         "called, so it moved the weights with no gradient (or the previous episode's). Put the three "
+                         "calls in this order: optimizer.zero_grad(), loss.backward(), optimizer.step().")
+
+_ZERO_GRAD_AFTER_BACKWARD = ("optimizer.zero_grad() came after loss.backward(): it wiped the gradient just computed, so the "
+                             "step had nothing to apply. Put the three calls in this order: optimizer.zero_grad(), "
+                             "loss.backward(), optimizer.step().")
+
+_EVERY_STEP = ("it updated the policy inside the step loop, before the episode had ended. REINFORCE needs G_t, the "
+               "rewards from step t to the END of the episode, so it can only learn once the episode is over: play "
+               "the whole episode first, then (after the `for t` loop, one indent level out) compute the returns and "
+               "the loss and update once.")
+
+_EARLIER_EPISODE = ("the loss reached log-probabilities of an earlier episode, whose graph was already used by an "
+                    "update (PyTorch: 'backward through the graph a second time'). Start every episode with empty "
+                    "lists, `saved_log_probs, rewards = [], []`, inside the episode loop.")
+
+_BROADCAST = ("log_probs has shape (T, 1) and the returns shape (T,): multiplied together they broadcast to a T x T "
+              "table, and the loss sums every log-probability times every return. torch.stack(saved_log_probs) "
+              "keeps the extra dimension of each (1,)-shaped log-probability; join them with "
+              "torch.cat(saved_log_probs), which gives shape (T,).")
+
+_ARGMAX_ACT = ("policy.act() failed inside the loop: `np.argmax(m)` on a Categorical distribution is not an action "
+               "(NumPy does not know what m is and returns 0, a NumPy number that m.log_prob cannot take). act must "
+               "sample: `action = m.sample()`, then return `action.item(), m.log_prob(action)`.")
+
 _NO_GRADIENT = ("no gradient reached the policy's weights: call loss.backward(), and keep the log-probabilities "
                 "that act() returned as they are (no .item(), .detach() or torch.no_grad() on the way to the loss).")
 
@@ -124,7 +194,8 @@ def check_reinforce(reinforce_fn, PolicyClass):
     It plays a six-step probe game with an optimizer of learning rate 0 that records each gradient, and
     compares every update with the gradient the REINFORCE loss gives on the same episodes: that names a
     flipped sign, a missing zero_grad, detached log-probabilities, returns in the wrong order, no
-    normalising, no discount. Then it trains briefly on CartPole. Course-style loops that read the global
+    normalising, no discount, a (T, 1) x (T,) broadcast. The optimizer's log names the order of zero_grad,
+    backward and step, and an update made before the episode ended. Then it trains briefly on CartPole. Course-style loops that read the global
     ``env`` are accepted (``exercises.adapt_call``).
     """
     adapted, notes = adapt_call(reinforce_fn, reinforce.reinforce)
@@ -132,27 +203,49 @@ def check_reinforce(reinforce_fn, PolicyClass):
     def run(fn, policy, optimizer, env, n, gamma):
         try:
             return fn(policy, optimizer, n_training_episodes=n, max_t=50, gamma=gamma, print_every=10_000, env=env)
-        except (ValueError, TypeError, RuntimeError) as err:
-            if isinstance(env, _ProbeEnv) and not env.episodes:
+        except (ValueError, TypeError, RuntimeError, AttributeError) as err:
+            message = str(err)
+            probe = isinstance(env, _ProbeEnv)
+            if probe and not env.episodes:
                 raise Problem(f"it raised {type(err).__name__}: {err}, before any env.reset(): start each episode "
                               "with `state, info = env.reset()`.") from None
-            if "does not require grad" in str(err):
+            if ("'long'" in message and "numpy" in message) or "value argument to log_prob must be a Tensor" in message:
+                raise Problem(_ARGMAX_ACT) from None
+            if SHAPES_DIFFER in message:
+                raise Problem(_BROADCAST) from None
+            if "backward through the graph a second time" in message:
+                every_step = isinstance(optimizer, _RecordingOptimizer) and optimizer.updates_inside_the_episode()
+                raise Problem(_EVERY_STEP if every_step or (probe and 0 < env.t < len(_PROBE_REWARDS))
+                              else _EARLIER_EPISODE) from None
+            if "modified by an inplace operation" in message:
+                # Between act() and backward(), only an optimizer step changes the weights in place.
+                raise Problem(_STEP_BEFORE_BACKWARD) from None
+            if "does not require grad" in message:
                 raise Problem(_NO_GRADIENT) from None
-            if _old_gym_api(fn) or any(word in str(err) for word in ("unpack", "tuple", "object_", "inhomogeneous")):
+            if isinstance(err, AttributeError):
+                raise
+            if _old_gym_api(fn) or any(word in message for word in ("unpack", "tuple", "object_", "inhomogeneous")):
                 raise Problem(f"it raised {type(err).__name__}: {err}. {_GYM_API}") from None
             raise
 
     def check(fn):
         torch.manual_seed(0)
         policy = PolicyClass(4, 2, 8).to(reinforce.device)
-        env, optimizer, gamma = _ProbeEnv(), _RecordingOptimizer(policy.parameters()), 0.9
+        env = _ProbeEnv()
+        optimizer, gamma = _RecordingOptimizer(policy.parameters(), env), 0.9
         scores = run(fn, policy, optimizer, env, 4, gamma)
+        optimizer.recording = False  # the reference gradients below run backward passes of their own
         episodes = [e for e in env.episodes if e[1]]
         if len(episodes) != 4:
             raise Problem(f"asked for 4 training episodes it played {len(episodes)}: loop over "
                           "range(n_training_episodes) and reset the env at the start of each.")
         if not optimizer.grads:
             raise Problem("the optimizer never took a step: after loss.backward(), call optimizer.step().")
+        if optimizer.updates_inside_the_episode():
+            raise Problem(_EVERY_STEP)
+        order = optimizer.order_problem()
+        if order:
+            raise Problem(order)
         if all(float(g.norm()) == 0 for g in optimizer.grads):
             raise Problem(_NO_GRADIENT)
         if 4 % len(optimizer.grads):
@@ -169,6 +262,9 @@ def check_reinforce(reinforce_fn, PolicyClass):
                     max(_cos(got - before, candidates[how]) for how in accepted) > 0.999:
                 raise Problem("each update also carries the previous update's gradient: call optimizer.zero_grad() "
                               "before loss.backward(), or the gradients add up from one episode to the next.")
+            if float(got.norm()) < 1e-4 * float(candidates["episode"].norm()):
+                # What a (T, 1) x (T,) product gives: every log-prob times the sum of the normalised returns, 0.
+                raise Problem(_BROADCAST)
             best = max(candidates, key=lambda how: abs(_cos(got, candidates[how])))
             similarity = _cos(got, candidates[best])
             if similarity < -0.999 and best in accepted:
