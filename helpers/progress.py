@@ -39,7 +39,8 @@ RL_TAG = "reinforcement-learning"
 MAX_REPOS = 10_000        # listing bound per query (the Hub pages it, 1,000 models a page)
 MAX_CARDS = 400           # cards read at most per check; each is one small download
 TIME_BUDGET_S = 180.0     # stop reading cards after this long and say the table is incomplete
-RETRIES, BACKOFF_S, MAX_WAIT_S = 4, 2.0, 30.0   # on 429: wait 2, 4, 8, 16 s (capped), then give up
+RETRIES, BACKOFF_S, MAX_WAIT_S = 2, 5.0, 30.0   # on 429: wait 5 then 10 s, then give up (huggingface_hub >= 1
+# also retries 429s itself, up to 5 times, before each of these tries gives up)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def parse_card(text: str) -> Card:
 def card_result(metadata: dict) -> tuple:
     """``(result, problem)``: the checker's score of a card, or None and why it cannot read one."""
     if "model-index" not in metadata:
-        return 0.0, "no model-index"
+        return 0.0, None
     try:
         value = metadata["model-index"][0]["results"][0]["metrics"][0]["value"]
     except (KeyError, IndexError, TypeError):
@@ -312,14 +313,14 @@ def _translate(err: Exception, endpoint: str, tries: int) -> Exception:
     return err
 
 
-def _retrying(call, endpoint: str, sleep=time.sleep):
+def _retrying(call, endpoint: str):
     """``call()``, retried with growing waits while the Hub answers 429; other errors become ProgressErrors."""
     for attempt in range(RETRIES + 1):
         try:
             return call()
         except Exception as err:  # noqa: BLE001 - translated below, or re-raised as it was
             if _status(err) == 429 and attempt < RETRIES:
-                sleep(min(BACKOFF_S * 2 ** attempt, MAX_WAIT_S))
+                time.sleep(min(BACKOFF_S * 2 ** attempt, MAX_WAIT_S))
                 continue
             raise _translate(err, endpoint, attempt + 1) from err
 
@@ -400,7 +401,7 @@ def check_progress(username: str, *, token=None, endpoint: str | None = None) ->
         notes.append(f"Stopped reading after {TIME_BUDGET_S:.0f} s: {len(unread)} repos were not read "
                      "(run it again later).")
 
-    rows, counted, mistagged = [], set(), set()   # counted: repos the checker looks at for some assignment
+    rows, counted, explained = [], set(), set()   # repos the checker looks at; repos with a note already
     for i, a in enumerate(ASSIGNMENTS):
         scored = []
         for repo in listed[i]:
@@ -420,12 +421,13 @@ def check_progress(username: str, *, token=None, endpoint: str | None = None) ->
                 notes.append(f"{repo} ({a.label}): {problem}, so it is left out of the best result. Push it again "
                              "with the kit (it writes 'mean +/- std').")
                 continue
-            if problem is None and "model-index" not in card.metadata and 0 < a.min_result:
+            if "model-index" not in card.metadata and 0 < a.min_result:
+                explained.add(repo)
                 notes.append(f"{repo} ({a.label}): its card has no model-index (the evaluation), so the checker "
                              f"scores it 0 < {a.min_result:g}. Push it again with the kit: it writes one.")
             other = [ASSIGNMENTS[j] for j in hints.get(repo, []) if ASSIGNMENTS[j].env_id != a.env_id]
             if other and a.keyword not in repo.lower().replace("-", ""):
-                b, mistagged = other[0], mistagged | {repo}
+                b, explained = other[0], explained | {repo}
                 notes.append(f"{repo}: its name says {b.env_id} but it is tagged {a.env_id}, so the checker scores "
                              f"it for {a.label}, not for {b.label}. Put '{b.env_id}' in its tags instead "
                              "(README.md metadata), or push it again with the kit.")
@@ -437,7 +439,7 @@ def check_progress(username: str, *, token=None, endpoint: str | None = None) ->
             scored.append((result, repo))
         best = max(scored, default=None)
         passed = best is not None and best[0] >= a.min_result
-        if best is not None and not passed and best[1] not in mistagged:
+        if best is not None and not passed and best[1] not in explained:
             notes.append(f"{best[1]} ({a.label}): result {best[0]:.2f} < {a.min_result:g}, not passed yet. Train "
                          "longer or with other settings, then push again.")
         rows.append(Row(a.unit, a.env_id, a.library, a.min_result, _kit_mark(a), best[0] if best else None,
