@@ -1,6 +1,8 @@
 """Test set-up shared by the whole suite: the notebook copies that nbval executes.
 
-nbval runs every notebook three times, from copies built here under ``build/nbtest`` before collection:
+nbval runs every notebook three times, from copies built here under ``build/nbtest`` before collection. Each copy
+sits alone in its own fresh folder (``build/nbtest/<variant>/<notebook>/``), as Colab gives every notebook its own
+machine: nothing one notebook writes can help another.
   shipped/  each notebook exactly as committed (TODOs unfilled): every cell runs, and the agents it grades
             and pushes say they were trained by the kit's reference;
   solved/   each TODO-EXERCISE cell replaced by the reference from ``helpers``, defined in the notebook as a
@@ -120,7 +122,6 @@ def build_copies(hub_cache: str) -> None:
     expected = json.loads(EXPECTED.read_text()) if EXPECTED.exists() else {}
     shutil.rmtree(BUILD, ignore_errors=True)
     for variant in VARIANTS:
-        (BUILD / variant).mkdir(parents=True)
         for path in sorted(NOTEBOOKS.glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
             if variant == "course" and not any(exercise_name(c) for c in nb.cells if c.cell_type == "code"):
@@ -151,7 +152,9 @@ def build_copies(hub_cache: str) -> None:
                 last["id"] = "test-provenance"
                 cells.append(last)
             nb.cells = cells
-            nbformat.write(nb, BUILD / variant / path.name)
+            folder = BUILD / variant / path.stem  # alone in a fresh folder, as on Colab
+            folder.mkdir(parents=True)
+            nbformat.write(nb, folder / path.name)
 
 
 def pytest_configure(config):

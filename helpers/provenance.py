@@ -1,21 +1,35 @@
 """Who wrote the code that trained an agent: the learner ("yours") or the kit ("kit reference").
 
 A function or class defined in a notebook is the learner's; one that lives in ``helpers`` is the kit's
-reference. ``trained_with`` starts from the training function and follows the exercise functions it really
-calls (the global names its bytecode loads, looked up where it was defined), so the record says what ran,
-not what a cell happened to be named. The pass line, ``results.json`` and the model card all print it.
+reference. ``trained_with`` starts from the training function and follows what it really calls: the global
+names its bytecode loads and the attribute chains behind them (``qlearning.epsilon_greedy_policy``,
+``helpers.reinforce.Policy``), so a learner function that hands its work to the kit counts as the kit's, and
+a learner class that only subclasses the kit's adds nothing of its own. The kit's batched trainer is recorded
+as ``"kit trainer"``: the learner's pieces run inside the kit's loop, and the words say so.
+
+The checks tag what they hand back (``tracked``): a trained Q-table or policy remembers who trained it
+(``remember``/``recall``), and the kit's evaluators note each score (``note_score``), so the pass line, the
+push and the card find the record without the notebook passing it around.
 """
 from __future__ import annotations
 
 import dis
+import functools
 import inspect
+import sys
 import types
+import weakref
 
 # The course's exercise names, in the order the notebooks introduce them.
 EXERCISES = ("initialize_q_table", "greedy_policy", "epsilon_greedy_policy", "train",
              "Policy", "PixelcopterPolicy", "discounted_returns", "normalise_returns", "reinforce_loss",
              "reinforce")
-YOURS, KIT = "yours", "kit reference"
+YOURS, KIT, KIT_TRAINER = "yours", "kit reference", "kit trainer"
+# How the pass line names the kit's trainers.
+TRAINER_WORDS = {"train_batched": "the kit's batched trainer"}
+
+# The methods that make a policy class: a learner class that takes either from a kit class is the kit's.
+_POLICY_METHODS = ("__init__", "forward")
 
 
 def _unwrap(obj):
@@ -29,14 +43,37 @@ def _unwrap(obj):
             return obj
 
 
+def _in_kit(obj) -> bool:
+    module = getattr(obj, "__module__", "") or ""
+    return module == "helpers" or module.startswith("helpers.")
+
+
+def _is_learners(obj) -> bool:
+    """Defined in a notebook (or a learner's own module), not in the kit or a library."""
+    if not (inspect.isfunction(obj) or inspect.isclass(obj)) or _in_kit(obj):
+        return False
+    name = getattr(obj, "__module__", None)
+    path = getattr(sys.modules.get(name or ""), "__file__", None)
+    if name in (None, "__main__") or path is None:
+        return True
+    return not path.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix))  # not Python's or a library's
+
+
 def origin(obj) -> str:
     """``"kit reference"`` if ``obj`` (a function, a class, or an instance of one) comes from ``helpers``,
+    or is a learner class whose ``__init__`` or ``forward`` is the kit's (a subclass that adds nothing);
     else ``"yours"``."""
     obj = _unwrap(obj)
     if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj)):
         obj = type(obj)
-    module = getattr(obj, "__module__", "") or ""
-    return KIT if module == "helpers" or module.startswith("helpers.") else YOURS
+    if _in_kit(obj):
+        return KIT
+    if inspect.isclass(obj):
+        for method in _POLICY_METHODS:
+            owner = next((c for c in obj.__mro__ if method in vars(c)), None)
+            if owner is not None and _in_kit(owner):
+                return KIT
+    return YOURS
 
 
 def global_names(code: types.CodeType) -> set[str]:
@@ -51,37 +88,251 @@ def global_names(code: types.CodeType) -> set[str]:
     return names
 
 
-def trained_with(*functions, **named) -> dict[str, str]:
-    """Map each exercise that trained an agent to ``"yours"`` or ``"kit reference"``.
+def _codes(code: types.CodeType):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _codes(const)
 
-    ``functions`` are the training functions the notebook called (e.g. ``train``); the exercises they call
-    are followed. ``named`` adds pieces passed around as values, e.g. ``Policy=type(policy)`` or
-    ``discounted_returns=discounted_returns`` for the kit's batched trainer.
+
+def _chains(code: types.CodeType):
+    """Each global name the code loads, with the attribute names read right after it: ``["qlearning",
+    "epsilon_greedy_policy"]`` for ``qlearning.epsilon_greedy_policy(...)``."""
+    for part in _codes(code):
+        chain = None
+        for ins in dis.get_instructions(part):
+            if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(ins.argval, str):
+                if chain:
+                    yield chain
+                chain = [ins.argval]
+            elif ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and chain is not None and isinstance(ins.argval, str):
+                chain.append(ins.argval)
+            elif ins.opname in ("PUSH_NULL", "CACHE", "EXTENDED_ARG", "NOP"):
+                continue
+            else:
+                if chain:
+                    yield chain
+                chain = None
+        if chain:
+            yield chain
+
+
+def _resolve(chain, namespace):
+    """The objects a chain names, following attributes through modules and classes only (reading them runs
+    no code of theirs)."""
+    if chain[0] not in namespace:
+        return []  # a builtin, or a name not defined yet
+    obj = namespace[chain[0]]
+    found = [obj]
+    for name in chain[1:]:
+        if not (inspect.ismodule(obj) or inspect.isclass(obj)):
+            break
+        try:
+            obj = inspect.getattr_static(obj, name)
+        except AttributeError:
+            break
+        if isinstance(obj, (staticmethod, classmethod)):
+            obj = obj.__func__
+        found.append(obj)
+    return found
+
+
+def _functions_of(obj):
+    """The code-carrying functions of a learner's function or class (a class's own methods)."""
+    if inspect.isfunction(obj):
+        return [obj]
+    if inspect.isclass(obj):
+        return [v for v in vars(obj).values() if inspect.isfunction(v)]
+    return []
+
+
+def kit_calls(fn) -> list[tuple[str, str]]:
+    """The kit's exercise references that ``fn``'s own code reaches directly, as ``(exercise, spelled)``:
+    ``("epsilon_greedy_policy", "qlearning.epsilon_greedy_policy")``. Empty for code that calls only the
+    learner's own functions (whatever the checks later put behind those names)."""
+    fn = _unwrap(fn)
+    calls = []
+    for code_owner in _functions_of(fn):
+        for chain in _chains(code_owner.__code__):
+            resolved = _resolve(chain, code_owner.__globals__)
+            for depth, obj in enumerate(resolved):
+                obj = _unwrap(obj)
+                name = getattr(obj, "__name__", None)
+                if _in_kit(obj) and name in EXERCISES and (depth > 0 or chain[0] != name):
+                    calls.append((name, ".".join(chain[:depth + 1])))
+    return calls
+
+
+def trained_with(*functions, **named) -> dict[str, str]:
+    """Map each exercise that trained an agent to ``"yours"`` or ``"kit reference"`` (and each kit trainer
+    to ``"kit trainer"``).
+
+    ``functions`` are the training functions that ran (the learner's ``train``, or the kit's
+    ``train_batched``); what they call is followed. ``named`` adds pieces passed around as values, e.g.
+    ``PixelcopterPolicy=policy`` or ``discounted_returns=discounted_returns`` for the kit's batched trainer.
+    The kit's code wins: a learner ``train`` that calls the kit's ``train`` records ``train`` as the kit's.
     """
     found: dict[str, str] = {}
+    seen: set[int] = set()
+
+    def mark(name, who):
+        if found.get(name) != KIT:
+            found[name] = who
 
     def visit(name, obj):
-        if name in found:
+        obj = _unwrap(obj)
+        if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj)):
+            obj = type(obj)
+        if name:
+            mark(name, origin(obj))
+        if id(obj) in seen:
             return
-        found[name] = origin(obj)
-        fn = _unwrap(obj)
-        if inspect.isfunction(fn):
-            for called in sorted(global_names(fn.__code__) & set(EXERCISES)):
-                if called in fn.__globals__:
-                    visit(called, fn.__globals__[called])
+        seen.add(id(obj))
+        for code_owner in _functions_of(obj):
+            for chain in _chains(code_owner.__code__):
+                for reached in _resolve(chain, code_owner.__globals__):
+                    reached = _unwrap(reached)
+                    called = getattr(reached, "__name__", None)
+                    if _in_kit(reached):
+                        if called in EXERCISES and (inspect.isfunction(reached) or inspect.isclass(reached)):
+                            visit(called, reached)
+                    elif _is_learners(reached):
+                        visit(called if called in EXERCISES else None, reached)
 
     for fn in functions:
-        visit(_unwrap(fn).__name__, fn)
+        fn = _unwrap(fn)
+        name = fn.__name__
+        if _in_kit(fn) and name not in EXERCISES:
+            found[name] = KIT_TRAINER  # the kit's loop; the learner's pieces come in as `named`
+        else:
+            visit(name, fn)
     for name, obj in named.items():
         visit(name, obj)
     return found
 
 
+# ---- which exercises the learner got accepted (the checks say so) -------------------------------------------
+ACCEPTED: dict[str, object] = {}
+
+
+def note_check(name: str, fn, passed: bool) -> None:
+    """Called by each check: the learner's ``fn`` for exercise ``name`` passed (or not)."""
+    if passed:
+        ACCEPTED[name] = fn
+    else:
+        ACCEPTED.pop(name, None)
+
+
+def _join(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def describe(record: dict[str, str] | None) -> str:
-    """``trained with your code`` or ``trained with the kit's reference for: train, greedy_policy``."""
+    """The words the pass line, ``results.json`` and the card use for ``record``:
+    ``trained with your code``; ``trained with your Policy and reinforce_loss inside the kit's batched
+    trainer``; ``trained with the kit's code for: train, greedy_policy`` (with the learner's accepted
+    functions that therefore did not run)."""
     if not record:
         return ""
-    kit = [name for name, who in record.items() if who != YOURS]
+    yours = [n for n, who in record.items() if who == YOURS]
+    kit = [n for n, who in record.items() if who == KIT]
+    trainers = [TRAINER_WORDS.get(n, f"the kit's {n}") for n, who in record.items() if who == KIT_TRAINER]
+    inside = f" inside {_join(trainers)}" if trainers else ""
     if not kit:
-        return "trained with your code"
-    return "trained with the kit's reference for: " + ", ".join(kit)
+        return f"trained with your {_join(yours)}{inside}" if trainers else "trained with your code"
+    words = "trained with the kit's code for: " + ", ".join(kit)
+    if trainers:
+        words += f"{inside}" + (f", with your {_join(yours)}" if yours else "")
+    delegating = [n for n in kit if n in ACCEPTED and kit_calls(ACCEPTED[n])]
+    unused = [n for n in kit if n in ACCEPTED and n not in delegating]
+    why = []
+    if delegating:
+        why.append(f"your {_join(delegating)} {'calls' if len(delegating) == 1 else 'call'} the kit's code")
+    if unused:
+        replaced = [n for n in kit if n not in ACCEPTED]
+        because = f": the kit's {_join(replaced)}, used in place of yours, calls its own" if replaced else ""
+        why.append(f"your accepted {_join(unused)} did not run{because}")
+    return words + (f" ({'; '.join(why)})" if why else "")
+
+
+def all_yours(record: dict[str, str] | None) -> bool:
+    return bool(record) and KIT not in record.values()
+
+
+# ---- records that travel with the trained agent --------------------------------------------------------------
+_RECORDS: dict[int, tuple[weakref.ref, dict]] = {}
+_SCORES: list[tuple[float, float, int]] = []  # (mean, std, id of the agent), newest last
+
+
+def remember(agent, record: dict[str, str]) -> None:
+    """Keep ``record`` with ``agent`` (a Q-table or a policy) for as long as the agent lives."""
+    key = id(agent)
+    try:
+        ref = weakref.ref(agent, lambda _, key=key: _RECORDS.pop(key, None))
+    except TypeError:  # not weakly referenceable (a plain list): keep no record
+        return
+    _RECORDS[key] = (ref, dict(record))
+
+
+def recall(agent) -> dict[str, str] | None:
+    """The record kept with ``agent``, or None."""
+    entry = _RECORDS.get(id(_unwrap(agent))) or _RECORDS.get(id(agent))
+    if entry is None or entry[0]() is None:
+        return None
+    return dict(entry[1])
+
+
+def note_score(agent, mean: float, std: float) -> None:
+    """The kit's evaluators call this: ``agent`` scored ``mean +/- std``."""
+    _SCORES.append((float(mean), float(std), id(_unwrap(agent))))
+    del _SCORES[:-50]
+
+
+def record_for_score(mean: float, std: float) -> dict[str, str] | None:
+    """The record of the agent most recently evaluated to exactly ``mean +/- std``."""
+    for m, s, key in reversed(_SCORES):
+        if m == float(mean) and s == float(std):
+            entry = _RECORDS.get(key)
+            return dict(entry[1]) if entry and entry[0]() is not None else None
+    return None
+
+
+def tracked(fn, exercise: str, *, agent: str | None = None, table: str | None = None):
+    """``fn`` (the learner's accepted function, or the kit's reference) wrapped so that what it trains keeps
+    a record of who trained it.
+
+    ``agent`` names the argument that is trained in place (``"policy"`` for ``reinforce``); without it the
+    return value is the agent (a Q-table). ``table`` names an argument whose own record is carried over
+    (``"Qtable"``: the table ``initialize_q_table`` made).
+    """
+    while getattr(fn, "_kit_tracked", False):  # a check cell run twice: wrap the function once
+        fn = fn.__wrapped__
+    target = _unwrap(fn)
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        params = []
+
+    def argument(name, args, kwargs):
+        if name in kwargs:
+            return kwargs[name]
+        if name in params and params.index(name) < len(args):
+            return args[params.index(name)]
+        return None
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        trained = argument(agent, args, kwargs) if agent else out
+        record = dict(recall(argument(table, args, kwargs)) or {}) if table else {}
+        if agent:
+            record.update(trained_with(Policy=trained) if trained is not None else {})
+        record.update(trained_with(target) if exercise != "initialize_q_table" else {exercise: origin(target)})
+        if trained is not None:
+            remember(trained, record)
+        return out
+
+    run.__wrapped__ = fn
+    run._kit_tracked = True
+    return run

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
+from helpers import provenance
 from helpers.arguments import check_args
 
 # What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
@@ -94,6 +95,10 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
     every learner's evaluation comparable).
     """
     check_args(max_steps=max_steps, n_eval_episodes=n_eval_episodes)
+    if seed is not None and not hasattr(seed, "__len__"):
+        raise TypeError(f"evaluate_agent's seed is a list of reset seeds, one per episode (the course's eval_seed), "
+                        f"got {seed!r}: pass seed=[{seed!r}] * n_eval_episodes, a list such as "
+                        "defaults.TAXI_EVAL_SEEDS, or seed=None.")
     if seed is not None and len(seed) and len(seed) < n_eval_episodes:
         raise ValueError(f"evaluate_agent got {len(seed)} seeds for {n_eval_episodes} episodes: pass at "
                          f"least one seed per episode, or n_eval_episodes={len(seed)}, or seed=None.")
@@ -115,6 +120,7 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
         episode_rewards.append(total_rewards_ep)
     mean_reward = float(np.mean(episode_rewards))
     std_reward = float(np.std(episode_rewards))
+    provenance.note_score(Q, mean_reward, std_reward)  # the pass line finds who trained this table
     return mean_reward, std_reward
 
 

@@ -26,16 +26,25 @@ def result(mean_reward: float, std_reward: float) -> float:
     return float(mean_reward) - float(std_reward)
 
 
+def _check_scores(mean_reward, std_reward) -> None:
+    if not (math.isfinite(mean_reward) and math.isfinite(std_reward)):
+        raise ValueError(f"mean and std must be finite numbers, got {mean_reward!r} and {std_reward!r}: "
+                         "did the evaluation run any episode?")
+    if std_reward < 0:
+        raise ValueError(f"std_reward is {std_reward!r}, but a standard deviation is never negative: pass the "
+                         "(mean, std) that evaluate_agent returned, in that order.")
+
+
 def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str:
-    """One fixed, parseable line, e.g. ``Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS``.
+    """One fixed, parseable line, e.g. ``Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS (trained with your code)``.
 
     Envs without a pass mark end in ``(no pass mark)``; where the mark is the kit's own (``KIT_MARKS``), the
-    line says so. ``trained_with`` (from
-    ``provenance.trained_with``) adds who wrote the code that trained the agent, e.g.
-    ``(trained with your code)`` or ``(trained with the kit's reference for: train)``.
+    line says so. ``trained_with`` (a ``provenance`` record) says whose code trained the agent; a pass with
+    any of the kit's reference code reads ``PASS, but trained with the kit's code for: ...``.
     """
-    from helpers.provenance import describe
+    from helpers.provenance import KIT, describe
 
+    _check_scores(mean_reward, std_reward)
     score = result(mean_reward, std_reward)
     head = f"{env_name}: {mean_reward:.2f} +/- {std_reward:.2f} -> result {score:.2f}"
     mark = PASS_MARKS.get(env_name)
@@ -44,18 +53,45 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
         return f"{head} (no pass mark; {who})" if who else f"{head} (no pass mark)"
     passed = score >= mark
     line = f"{head} {'>=' if passed else '<'} {mark:g} {'PASS' if passed else 'FAIL'}"
-    notes = (["the kit's mark; the course has none"] if env_name in KIT_MARKS else []) + ([who] if who else [])
+    notes = ["the kit's mark; the course has none"] if env_name in KIT_MARKS else []
+    if passed and trained_with and KIT in trained_with.values():
+        return f"{line}, but {who}" + (f" ({'; '.join(notes)})" if notes else "")
+    notes += [who] if who else []
     return f"{line} ({'; '.join(notes)})" if notes else line
+
+
+def advice(env_name: str, mean_reward: float, std_reward: float) -> str | None:
+    """What to try when an agent fails, from what its score says about the likely cause."""
+    mark = PASS_MARKS.get(env_name)
+    if mark is None or result(mean_reward, std_reward) >= mark:
+        return None
+    if env_name == "Taxi-v3":
+        if mean_reward < 0:
+            return ("Most episodes end without a drop-off (a negative mean): the greedy agent drives in circles. "
+                    "Did train's check pass? Does greedy_policy pick the largest Q-value? Was Qtable_taxi trained "
+                    "on the Taxi env?")
+        return ("The agent delivers, but takes detours from some start states (the best possible is 7.56 +/- "
+                "2.71 -> 4.85). Q-learning fixes a detour only by trying it again: train with more episodes "
+                "(n_training_episodes = 50000) or more exploration (min_epsilon = 0.2), then re-run training "
+                "and evaluation.")
+    return None
 
 
 def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> bool:
     """Print the pass line and say whether the agent reaches the pass mark (the course's, or the kit's).
 
+    Who trained the agent comes from ``trained_with`` or, by default, from the record of the agent that the
+    kit's ``evaluate_agent`` scored ``mean_reward +/- std_reward`` (``provenance.record_for_score``).
     Returns True when it passes, False when it fails or the env has no pass mark.
     """
-    if not (math.isfinite(mean_reward) and math.isfinite(std_reward)):
-        raise ValueError(f"mean and std must be finite numbers, got {mean_reward!r} and {std_reward!r}: "
-                         "did the evaluation run any episode?")
+    from helpers import provenance
+
+    _check_scores(mean_reward, std_reward)
+    if trained_with is None:
+        trained_with = provenance.record_for_score(mean_reward, std_reward)
     print(pass_line(env_name, mean_reward, std_reward, trained_with))
+    hint = advice(env_name, mean_reward, std_reward)
+    if hint:
+        print("   " + hint)
     mark = PASS_MARKS.get(env_name)
     return mark is not None and result(mean_reward, std_reward) >= mark

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from helpers import qlearning
+from helpers import provenance, qlearning
 from helpers.checks import exercises
 from helpers.checks.exercises import ExerciseFailed
 from helpers.checks.qlearning import check_greedy_policy, check_initialize_q_table
@@ -40,8 +40,41 @@ def test_the_time_limit_cannot_be_swallowed_by_the_learners_except(monkeypatch, 
             except Exception:  # a learner's catch-all must not keep the check alive
                 pass
 
-    assert check_initialize_q_table(stubborn) is qlearning.initialize_q_table
+    assert provenance._unwrap(check_initialize_q_table(stubborn)) is qlearning.initialize_q_table
     assert "did not return within" in capsys.readouterr().out
+
+
+def test_the_time_limit_fires_again_when_the_learners_code_swallows_it(monkeypatch, capsys):
+    monkeypatch.delenv("KIT_STRICT", raising=False)
+    monkeypatch.setattr(exercises, "TIME_LIMIT_S", 0.3)
+    monkeypatch.setattr(exercises, "REFIRE_S", 0.05)
+    swallowed = []
+
+    def swallows_everything(Qtable, state):
+        while True:
+            try:
+                time.sleep(0.01)
+            except BaseException:  # swallows the first alarm; the next one lands outside the try
+                swallowed.append(1)
+                time.sleep(0.2)
+
+    start = time.perf_counter()
+    assert check_greedy_policy(swallows_everything) is qlearning.greedy_policy
+    assert time.perf_counter() - start < 10 and swallowed
+    assert "did not return within" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("body, hint", [
+    ("import sys; sys.exit(1)", "called sys.exit() or exit()"),
+    ("raise GeneratorExit", "raised GeneratorExit"),
+])
+def test_sys_exit_and_generator_exit_become_hints(body, hint, monkeypatch, capsys):
+    monkeypatch.delenv("KIT_STRICT", raising=False)
+    namespace = {}
+    exec(f"def greedy_policy(Qtable, state):\n    {body}\n", namespace)
+    assert check_greedy_policy(namespace["greedy_policy"]) is qlearning.greedy_policy  # the notebook goes on
+    out = capsys.readouterr().out
+    assert hint in out and "carries on with the kit's reference" in out
 
 
 def test_an_interrupt_becomes_a_hint_not_a_traceback(monkeypatch, capsys):

@@ -1,12 +1,13 @@
 """Unit tests of the Q-learning reference implementations and of the unit 2 exercise checks."""
 import inspect
+from pathlib import Path
 
 import gymnasium as gym
 import numpy as np
 import pytest
 
 import helpers  # noqa: F401  (registers Taxi-v3)
-from helpers import defaults, qlearning
+from helpers import provenance, defaults, qlearning
 from helpers.checks.exercises import ExerciseFailed
 from helpers.checks.qlearning import (check_epsilon_greedy_policy, check_greedy_policy, check_initialize_q_table,
                                       check_spaces, check_train)
@@ -111,11 +112,16 @@ def _verdict(capsys):
     return capsys.readouterr().out
 
 
+def used(fn):
+    """The function a check handed back, behind the wrapper that records who trained the agent."""
+    return provenance._unwrap(fn)
+
+
 def test_checks_pass_the_kits_references_through_and_say_so(capsys):
-    assert check_initialize_q_table(qlearning.initialize_q_table) is qlearning.initialize_q_table
+    assert used(check_initialize_q_table(qlearning.initialize_q_table)) is qlearning.initialize_q_table
     assert check_greedy_policy(qlearning.greedy_policy) is qlearning.greedy_policy
     assert check_epsilon_greedy_policy(qlearning.epsilon_greedy_policy) is qlearning.epsilon_greedy_policy
-    assert check_train(qlearning.train) is qlearning.train
+    assert used(check_train(qlearning.train)) is qlearning.train
     assert _verdict(capsys).count("the kit's reference is in use") == 4
 
 
@@ -131,7 +137,7 @@ def test_checks_accept_a_learners_copy_of_the_references(capsys):
                        (check_greedy_policy, qlearning.greedy_policy),
                        (check_epsilon_greedy_policy, qlearning.epsilon_greedy_policy), (check_train, qlearning.train)]:
         mine = _learners_copy(ref)
-        assert check(mine) is mine
+        assert used(check(mine)) is mine
     out = _verdict(capsys)
     assert out.count("✅") == 4 and "Note" not in out
 
@@ -144,7 +150,7 @@ def test_checks_accept_a_learners_copy_of_the_references(capsys):
     (lambda s, a: np.zeros((s, a), dtype=int), "floats"),
 ])
 def test_initialize_q_table_check_rejects(wrong, hint, capsys):
-    assert check_initialize_q_table(wrong) is qlearning.initialize_q_table
+    assert used(check_initialize_q_table(wrong)) is qlearning.initialize_q_table
     assert hint in _verdict(capsys)
 
 
@@ -189,13 +195,20 @@ def test_epsilon_greedy_check_rejects(wrong, hint, capsys):
     assert hint in _verdict(capsys)
 
 
+def _my_epsilon_greedy(Q, s, eps):
+    """A learner's own epsilon-greedy (a call to the kit's would count as the kit's code)."""
+    if np.random.random() > eps:
+        return int(np.random.choice(np.flatnonzero(Q[s] == Q[s].max())))
+    return int(np.random.randint(Q.shape[1]))
+
+
 def _train_with(update):
     def train(n_training_episodes, min_epsilon, max_epsilon, decay_rate, env, max_steps, Qtable, learning_rate, gamma):
         for episode in range(n_training_episodes):
             eps = qlearning.epsilon_at(episode, min_epsilon, max_epsilon, decay_rate)
             state, _ = env.reset()
             for _ in range(max_steps):
-                action = qlearning.epsilon_greedy_policy(Qtable, state, eps)
+                action = _my_epsilon_greedy(Qtable, state, eps)
                 new_state, reward, terminated, truncated, _ = env.step(action)
                 update(Qtable, state, action, reward, new_state, terminated, learning_rate, gamma)
                 if terminated or truncated:
@@ -220,16 +233,16 @@ def _wrong_sign(Q, s, a, r, s2, term, lr, g):
 @pytest.mark.parametrize("wrong, hint", [
     (lambda **kw: None, "still unfilled"),
     (_train_with(_no_update), "did not change"),
-    (_train_with(_wrong_sign), "went negative"),
+    (_train_with(_wrong_sign), "away from the target"),
 ])
 def test_train_check_rejects(wrong, hint, capsys):
-    assert check_train(wrong) is qlearning.train
+    assert used(check_train(wrong)) is qlearning.train
     assert hint in _verdict(capsys)
 
 
 def test_train_check_accepts_bootstrapping_from_terminal_states_with_a_note(capsys):
     mine = _train_with(_bootstrap_always)
-    assert inspect.unwrap(check_train(mine)) is mine  # called through an adapter: it takes no seed
+    assert used(check_train(mine)) is mine  # called through an adapter: it takes no seed
     out = _verdict(capsys)
     assert "✅" in out and "terminated" in out and "reward alone" in out
 
@@ -254,3 +267,109 @@ def test_strict_mode_raises(monkeypatch):
     monkeypatch.setenv("KIT_STRICT", "1")
     with pytest.raises(ExerciseFailed, match="pick the action with the largest value"):
         check_greedy_policy(lambda Q, s: int(np.argmin(Q[s])))
+
+
+# --- the train exercise as a beginner fills its TODO lines: each wrong update gets its own hint -------------------
+def _notebook_cell(exercise):
+    """The TODO cell of ``exercise`` as the notebook ships it."""
+    import nbformat
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "01_qlearning.ipynb"
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.source.startswith(f"# TODO-EXERCISE: {exercise}"):
+            return cell.source
+    raise LookupError(exercise)
+
+
+GOOD_TARGET = "target = reward if terminated else reward + gamma * np.max(Qtable[new_state])"
+GOOD_UPDATE = "Qtable[state, action] = Qtable[state, action] + learning_rate * (target - Qtable[state, action])"
+
+
+def _filled_train(action="action = epsilon_greedy_policy(Qtable, state, epsilon)", target=GOOD_TARGET,
+                  update=GOOD_UPDATE, drop=None):
+    lines = []
+    for line in _notebook_cell("train").splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        if "action = None  # TODO" in line:
+            line = indent + action
+        elif "target = None  # TODO" in line:
+            line = indent + target
+        elif "# TODO: move Qtable" in line:
+            line = indent + update
+        if drop and line.strip() == drop:
+            continue
+        lines.append(line)
+    namespace = {"__name__": "__main__", "np": np, "qlearning": qlearning, "tqdm": lambda x, **k: x,
+                 "epsilon_greedy_policy": _my_epsilon_greedy}
+    exec(compile("\n".join(lines), "<cell: train>", "exec"), namespace)
+    return namespace["train"]
+
+
+@pytest.mark.parametrize("fill, hint", [
+    (dict(update="Qtable[state, action] = target"), "the learning rate is missing"),
+    (dict(target="target = reward if terminated else reward + np.max(Qtable[new_state])"), "multiply the best Q-value of new_state by gamma"),
+    (dict(target="target = reward if terminated else reward + gamma * np.mean(Qtable[new_state])"), "uses the best next action: np.max"),
+    (dict(target="target = reward if terminated or truncated else reward + gamma * np.max(Qtable[new_state])"),
+     "A truncated step still has a future"),
+    (dict(drop="state = new_state"), "move on with `state = new_state`"),
+    (dict(update="Qtable[state, action] = Qtable[state, action] - learning_rate * (target - Qtable[state, action])"),
+     "away from the target"),
+    (dict(update="Qtable[state, action] = Qtable[state, action] + learning_rate * target"), "without subtracting the old value"),
+    (dict(action="action = None"), "env.step() got the action None"),
+])
+def test_train_check_names_each_wrong_update(fill, hint, capsys):
+    assert used(check_train(_filled_train(**fill))) is qlearning.train
+    out = _verdict(capsys)
+    assert "❌ train" in out and hint in out, out
+
+
+def test_train_check_accepts_the_right_update_and_the_courses_with_its_note(capsys):
+    mine = _filled_train()
+    assert used(check_train(mine)) is mine
+    assert "✅ train: all checks passed." in _verdict(capsys)
+    course = _filled_train(target="target = reward + gamma * np.max(Qtable[new_state])")
+    assert used(check_train(course)) is course
+    out = _verdict(capsys)
+    assert "✅" in out and "the course's" in out and "reward alone" in out
+
+
+def test_a_train_that_calls_the_kits_epsilon_greedy_is_flagged_and_labelled_the_kits(capsys):
+    mine = _filled_train(action="action = qlearning.epsilon_greedy_policy(Qtable, state, epsilon)")
+    trained = check_train(mine)
+    out = _verdict(capsys)
+    assert "⚠️ train: the checks pass, but your train calls the kit's code (`qlearning.epsilon_greedy_policy`)" in out
+    assert "Call your own `epsilon_greedy_policy` instead." in out
+    table = trained(n_training_episodes=5, min_epsilon=0.1, max_epsilon=1.0, decay_rate=0.01,
+                    env=gym.make("FrozenLake-v1", is_slippery=False), max_steps=20, Qtable=np.zeros((16, 4)),
+                    learning_rate=0.7, gamma=0.95, seed=0)
+    record = provenance.recall(table)
+    assert record["train"] == provenance.YOURS and record["epsilon_greedy_policy"] == provenance.KIT
+
+
+def test_np_zeros_with_two_arguments_gets_a_hint_not_numpys_message(capsys):
+    check_initialize_q_table(lambda state_space, action_space: np.zeros(state_space, action_space))
+    out = _verdict(capsys)
+    assert "np.zeros((state_space, action_space))" in out and "Cannot interpret" not in out
+
+
+def test_epsilon_greedy_hint_mentions_a_global_env_only_when_the_code_uses_one(capsys):
+    check_epsilon_greedy_policy(_eps(4))  # draws from range(4), no env
+    out = _verdict(capsys)
+    assert "never came up" in out and "global env" not in out
+
+
+def test_the_policy_cells_carry_the_courses_skeleton():
+    eps_cell = _notebook_cell("epsilon_greedy_policy")
+    assert "random_num = random.uniform(0, 1)" in eps_cell and "if random_num > epsilon:" in eps_cell
+    assert "q.max()" in _notebook_cell("greedy_policy")
+
+
+def test_explain_lake_score_says_why_an_agent_scores_zero(capsys):
+    from helpers.checks.qlearning import explain_lake_score
+
+    walled = gym.make("FrozenLake-v1", desc=["SFH", "FHH", "HFG"], is_slippery=False)
+    assert "no path from S to G" in explain_lake_score(walled, np.zeros((9, 4)), 0.0)
+    open_lake = gym.make("FrozenLake-v1", desc=["SFF", "FFF", "FFG"], is_slippery=False)
+    assert "never reached G" in explain_lake_score(open_lake, np.zeros((9, 4)), 0.0)
+    assert "goes round in circles" in explain_lake_score(open_lake, np.ones((9, 4)), 0.0)
+    assert explain_lake_score(open_lake, np.ones((9, 4)), 1.0) is None

@@ -7,28 +7,25 @@ it passes, the kit's reference otherwise. Code written the course's way (reading
 differently. With ``KIT_STRICT=1`` in the environment (the solved-notebook tests set it) a failed check
 raises instead, so a regression cannot hide.
 
-Accepted unit 2 functions are also saved next to the notebook (``my_solutions_unit2.py``), so that
-notebook 02 trains Taxi with them.
+Every verdict is also noted in ``helpers.provenance`` (which exercises the learner got accepted), so that a
+score can say whose code trained the agent, and which accepted functions did not run.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
 import inspect
-import linecache
 import os
 import random
-import re
 import signal
-import sys
 import textwrap
 import threading
 import types
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from helpers import provenance
 from helpers.provenance import global_names
 
 STRICT_ENV_VAR = "KIT_STRICT"
@@ -49,6 +46,8 @@ class Problem(Exception):
 # How long a check may run the learner's code. The slowest reference passes in a few seconds; a function that
 # takes far longer almost always loops forever (a `while` whose condition never changes).
 TIME_LIMIT_S = 120
+# After the limit, the alarm fires again this often, in case the learner's code swallowed it (`except BaseException`).
+REFIRE_S = 0.5
 
 
 class _TimeUp(BaseException):
@@ -58,8 +57,9 @@ class _TimeUp(BaseException):
 
 @contextlib.contextmanager
 def time_limit(seconds: float):
-    """Raise ``_TimeUp`` in the running code after ``seconds``: a SIGALRM timer, where there is one (Linux
-    and macOS, the main thread: Colab, Kaggle, Jupyter); elsewhere no limit."""
+    """Raise ``_TimeUp`` in the running code after ``seconds``, and again every ``REFIRE_S`` until the code
+    gives up: a SIGALRM timer, where there is one (Linux and macOS, the main thread: Colab, Kaggle, Jupyter);
+    elsewhere no limit."""
     if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -68,7 +68,7 @@ def time_limit(seconds: float):
         raise _TimeUp()
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REFIRE_S)
     try:
         yield
     finally:
@@ -76,20 +76,47 @@ def time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_check(name: str, learner_fn, reference_fn, check: Callable, *, save: str | None = None,
-              solution: str | None = None, time_limit_s: float | None = None):
+def _crash_hint(err: BaseException) -> str:
+    """A short hint for an error raised by the learner's code (not a stack trace)."""
+    text = str(err)
+    if isinstance(err, TypeError) and "Cannot interpret" in text and "as a data type" in text:
+        return ("np.zeros got the sizes as two arguments, and NumPy read the second one as a data type. Pass the "
+                "shape as one tuple, with double parentheses: np.zeros((state_space, action_space)).")
+    hint = f"calling it raised {type(err).__name__}: {text}"
+    if not isinstance(err, (TypeError, AttributeError, ValueError, RuntimeError)) or "NoneType" in text:
+        hint += " (is a TODO line still unfilled?)"
+    return hint
+
+
+def _kit_call_note(name: str, fn) -> str | None:
+    """A note when the learner's accepted code calls the kit's reference directly (``qlearning.train(...)``)."""
+    calls = provenance.kit_calls(fn)
+    if not calls:
+        return None
+    spelled = ", ".join(f"`{how}`" for _, how in calls)
+    names = sorted({exercise for exercise, _ in calls})
+    others = [n for n in names if n != name]
+    fix = (f"Call your own {' and '.join(f'`{n}`' for n in others)} instead." if others
+           else f"Write the body of `{name}` yourself rather than calling the kit's.")
+    return (f"but your {name} calls the kit's code ({spelled}): an agent it trains counts as trained with the "
+            f"kit's code for {', '.join(names)}. {fix}")
+
+
+def run_check(name: str, learner_fn, reference_fn, check: Callable, *, solution: str | None = None,
+              time_limit_s: float | None = None):
     """Run ``check(learner_fn)``; print a verdict; return what the notebook should carry on with.
 
     ``check`` raises ``Problem("hint")`` when the learner's code is wrong, and may return a list of notes
     (accepted, but the kit teaches a variant). Any other exception raised by the learner's code becomes a
     hint too: learners see what went wrong, not a stack trace. The check stops after ``time_limit_s``
-    (default ``TIME_LIMIT_S``) or at an interrupt (the stop button), and says so. ``save`` names the file of
-    accepted solutions to keep the learner's version in (see ``save_solution``); ``solution`` says how to see
-    the reference (default: ``show_solution(<the reference>)``).
+    (default ``TIME_LIMIT_S``) or at an interrupt (the stop button), and says so; ``sys.exit()`` in the
+    learner's code is a hint, not the end of the notebook. ``solution`` says how to see the reference
+    (default: ``show_solution(<the reference>)``).
     """
-    if learner_fn is reference_fn:
+    if provenance._unwrap(learner_fn) is reference_fn:
         print(f"ℹ️ {name}: the kit's reference is in use (write your own in the TODO cell to replace it).")
-        return learner_fn
+        provenance.note_check(name, learner_fn, False)
+        return reference_fn
     limit = TIME_LIMIT_S if time_limit_s is None else time_limit_s
     if not callable(learner_fn):
         hint = f"`{name}` is not a function; re-run the cell that defines it."
@@ -97,11 +124,11 @@ def run_check(name: str, learner_fn, reference_fn, check: Callable, *, save: str
         try:
             with time_limit(limit):
                 notes = check(learner_fn) or []
-            print(f"✅ {name}: all checks passed.")
+            delegating = _kit_call_note(name, learner_fn)
+            print(f"⚠️ {name}: the checks pass, {delegating}" if delegating else f"✅ {name}: all checks passed.")
             for note in notes:
                 print(textwrap.fill(note, 110, initial_indent="   Note: ", subsequent_indent="   "))
-            if save:
-                save_solution(save, name, learner_fn)
+            provenance.note_check(name, learner_fn, True)
             return learner_fn
         except Problem as problem:
             hint = str(problem)
@@ -110,17 +137,19 @@ def run_check(name: str, learner_fn, reference_fn, check: Callable, *, save: str
         except KeyboardInterrupt:
             hint = ("the check was interrupted before your function returned: is there a loop that never ends? "
                     "(If it was only slow, re-run this cell and let it finish.)")
+        except SystemExit as err:
+            hint = (f"your function called sys.exit() or exit() ({err.code!r}), which would stop the notebook: "
+                    "return a value instead.")
+        except GeneratorExit:
+            hint = "your function raised GeneratorExit (is there a `yield` where a `return` belongs?)."
         except Exception as err:  # the learner's code crashed: report it briefly
-            hint = f"calling it raised {type(err).__name__}: {err}"
-            if not isinstance(err, (TypeError, AttributeError, ValueError, RuntimeError)) or "NoneType" in str(err):
-                hint += " (is a TODO line still unfilled?)"
-    if save:
-        forget_solution(save, name)
+            hint = _crash_hint(err)
+    provenance.note_check(name, learner_fn, False)
     message = f"❌ {name}: {hint}"
     if strict_mode():
         raise ExerciseFailed(message)
     print(message)
-    print(f"   The notebook carries on with the kit's reference `{name}`, and says so wherever a score appears. "
+    print(f"   The notebook carries on with the kit's reference `{name}`, and every score says so. "
           f"Fix your cell and re-run it and this check, or see a solution with "
           f"{solution or f'show_solution({reference_fn.__module__}.{reference_fn.__qualname__})'}.")
     return reference_fn
@@ -184,99 +213,6 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
         return clone(**mine)
 
     return call, notes
-
-
-# ---- accepted solutions, kept for the next notebook -------------------------------------------------------------
-SOLUTIONS_FILE = "my_solutions_{unit}.py"
-_BLOCK = re.compile(r"^# ---- (\w+) ----\n(.*?)(?=^# ---- \w+ ----\n|\Z)", re.S | re.M)
-
-
-def _solutions_path(unit: str, folder=None) -> Path:
-    return Path(folder or Path.cwd()) / SOLUTIONS_FILE.format(unit=unit)
-
-
-def _read_blocks(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    return {m.group(1): m.group(2).strip() + "\n" for m in _BLOCK.finditer(path.read_text(encoding="utf-8"))}
-
-
-def _write_blocks(path: Path, blocks: dict[str, str]) -> None:
-    if not blocks:
-        path.unlink(missing_ok=True)
-        return
-    head = ("# Your accepted solutions, saved by the kit's checks (helpers/checks/exercises.py). The next notebook\n"
-            "# loads them; delete this file to start afresh.\n")
-    path.write_text(head + "".join(f"# ---- {name} ----\n{code}\n" for name, code in blocks.items()), encoding="utf-8")
-
-
-def _imports_for(fn) -> str:
-    """Import lines for the modules and library names ``fn`` reads from its notebook (``np``, ``tqdm``...),
-    so that its saved source runs in another notebook. Exercises and the learner's own values are left out."""
-    from helpers.provenance import EXERCISES
-
-    lines = []
-    for name in sorted(global_names(fn.__code__) - set(EXERCISES)):
-        obj = fn.__globals__.get(name)
-        if obj is None:
-            continue
-        if inspect.ismodule(obj):
-            lines.append(f"import {obj.__name__}" + (f" as {name}" if name != obj.__name__ else ""))
-            continue
-        homes = [getattr(obj, "__module__", None)] + [m for m in list(sys.modules) if m.startswith("helpers.")]
-        home = next((m for m in homes if m and getattr(sys.modules.get(m), name, None) is obj), None)
-        if home and home != "__main__":
-            lines.append(f"from {home} import {name}")
-    return "".join(line + "\n" for line in lines) + ("\n" if lines else "")
-
-
-def save_solution(unit: str, name: str, fn, folder=None) -> bool:
-    """Keep the source of the learner's accepted ``fn`` in ``my_solutions_<unit>.py``; False if it has none."""
-    fn = inspect.unwrap(fn)
-    try:
-        code = _imports_for(fn) + textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError, AttributeError):
-        return False
-    path = _solutions_path(unit, folder)
-    blocks = _read_blocks(path)
-    blocks[name] = code
-    _write_blocks(path, blocks)
-    return True
-
-
-def forget_solution(unit: str, name: str, folder=None) -> None:
-    path = _solutions_path(unit, folder)
-    blocks = _read_blocks(path)
-    if blocks.pop(name, None) is not None:
-        _write_blocks(path, blocks)
-
-
-def load_solutions(unit: str, into: dict, names, fallback, folder=None) -> list[str]:
-    """Define the learner's saved solutions ``names`` in the namespace ``into`` (the notebook's globals).
-
-    The file holds the learner's own code from an earlier notebook, saved on this machine by the kit. Names
-    with no saved solution get the kit's reference from the module ``fallback``, and their checks say so.
-    Prints what was found and returns the names loaded.
-    """
-    path = _solutions_path(unit, folder)
-    blocks = _read_blocks(path)
-    loaded = []
-    for name in names:
-        into[name] = getattr(fallback, name)
-        if name in blocks:
-            filename = f"<{path.name}: {name}>"
-            linecache.cache[filename] = (len(blocks[name]), None, blocks[name].splitlines(True), filename)  # getsource
-            exec(compile(blocks[name], filename, "exec"), into)  # the learner's own code, saved on this machine
-            loaded.append(name)
-    missing = [n for n in names if n not in loaded]
-    if loaded:
-        print(f"Loaded your {', '.join(loaded)} from {path.name}.")
-    if missing:
-        where = "no such file here" if not path.exists() else "not saved there"
-        print(f"Not found ({where}): {', '.join(missing)}. The kit's reference takes their place. "
-              f"If you solved them in another session (on Colab each notebook gets its own machine), upload "
-              f"{path.name} next to this notebook and re-run this cell, or paste your functions into a cell.")
-    return loaded
 
 
 # ---- solutions ---------------------------------------------------------------------------------------------------
