@@ -330,7 +330,7 @@ def test_train_check_accepts_the_right_update_and_the_courses_with_its_note(caps
     course = _filled_train(target="target = reward + gamma * np.max(Qtable[new_state])")
     assert used(check_train(course)) is course
     out = _verdict(capsys)
-    assert "✅" in out and "the course's" in out and "reward alone" in out
+    assert "✅" in out and "course's does" in out and "reward alone" in out
 
 
 def test_a_train_that_calls_the_kits_epsilon_greedy_is_flagged_and_labelled_the_kits(capsys):
