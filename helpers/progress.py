@@ -20,8 +20,8 @@ The checker's rules (its code is published with the course's progress Space):
     result = mean - std. The best result of an assignment passes when it reaches the minimum.
 The certificate is computed without the learner's token: private repos are invisible to it.
 
-Works with huggingface_hub 0.30 to 2.x: only ``HfApi.list_models``, ``HfApi.get_user_overview``,
-``hf_hub_download`` and ``repocard.REGEX_YAML_BLOCK`` are used, all present across that range.
+Works with huggingface_hub 0.30 to 2.x: only ``HfApi.list_models``, ``hf_hub_download``, ``repocard.REGEX_YAML_BLOCK``
+and the ``utils`` HTTP helpers are used, all present and alike across that range.
 """
 from __future__ import annotations
 
@@ -325,6 +325,15 @@ def _retrying(call, endpoint: str):
             raise _translate(err, endpoint, attempt + 1) from err
 
 
+def _user_overview(base: str, username: str, token) -> None:
+    """GET /api/users/NAME/overview (raises on 404). ``HfApi.get_user_overview`` is not used: in
+    huggingface_hub 0.30 it ignores the api's endpoint."""
+    from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+    hf_raise_for_status(get_session().get(f"{base}/api/users/{username}/overview",
+                                          headers=build_hf_headers(token=token)))
+
+
 def check_progress(username: str, *, token=None, endpoint: str | None = None) -> Progress:
     """Read ``username``'s Hub repos the way the course's certificate checker does (see the module docstring).
 
@@ -349,7 +358,7 @@ def check_progress(username: str, *, token=None, endpoint: str | None = None) ->
     everything = listing()
     if not everything:
         try:
-            _retrying(lambda: api.get_user_overview(username, token=token), base)
+            _retrying(lambda: _user_overview(base, username, token), base)
         except ProgressError as err:
             if _status(err.__cause__) == 404:
                 raise UnknownUserError(f"The Hub has no user named {username!r}: check the spelling (it is the "
