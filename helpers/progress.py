@@ -73,7 +73,7 @@ class Assignment:
         out = [f"the tag '{t}'" for t in (RL_TAG, self.library) if t not in tags]
         if self.by_dataset:
             if dataset != self.env_id:
-                out.append(f"model-index dataset name '{self.env_id}' (it has {dataset!r})")
+                out.append(f"the model-index dataset name '{self.env_id}' (it has {dataset!r})")
         elif not any(env in tags for env in self.env_tags):
             out.append(f"the env tag '{self.env_id}'")
         return out
@@ -258,6 +258,9 @@ class Progress:
                           r.best_repo or "-"))
         widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in lines)
+
+    def __repr__(self) -> str:  # the report itself, also where no HTML is shown
+        return str(self)
 
     def __str__(self) -> str:
         out = [f"Course progress of {self.username}, as the course's certificate checker sees it:", "",

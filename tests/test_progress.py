@@ -192,7 +192,7 @@ TRAP_NOTES = {  # repo -> what its explanation must say
     "ppo-LunarLander-v2": r"\(unit 1 LunarLander-v2\): its card has no model-index .*scores it 0 < 200\. Push it "
                           r"again",
     "q-Taxi-v3-broken": r"\(unit 2 Taxi-v3\): its card's metadata .* cannot be read \(.*\); the checker skips it\.",
-    "rl_course_vizdoom_health_gathering_supreme": r": looks like a course agent, but .* lacks model-index dataset name "
+    "rl_course_vizdoom_health_gathering_supreme": r": looks like a course agent, but .* lacks the model-index dataset name "
                                                   r"'doom_health_gathering_supreme' \(it has 'doom_deathmatch_bots'\) "
                                                   r"for unit 8 part II",
     "Reinforce-CartPole-v1-private": r"\(unit 4 CartPole-v1\): private, so the certificate cannot see it \(its "
@@ -229,6 +229,9 @@ def test_traps_table_and_explanations(double, with_token):
         assert len(mine) == 1 and re.search(pattern, mine[0]), (repo, mine)
         assert f"- {mine[0]}" in lines
     assert len(notes) == len(expected), notes   # FrozenLake, Pong and the empty repo need no explanation
+    html = report._repr_html_()   # the notebook's table: links to the repos, the same notes
+    assert f"<a href='{double.url}/{USER}/q-Taxi-v3' target='_blank'>{USER}/q-Taxi-v3</a>" in html
+    assert html.count("<li>") == len(notes) and repr(report) == text
     assert not any("FrozenLake" in n or "Pong" in n for n in notes)
 
 
