@@ -1,8 +1,10 @@
 """A loopback stand-in for the Hugging Face Hub's HTTP API, so Hub code is tested with no network.
 
 It answers the calls ``create_repo``, ``upload_folder``/``create_commit``, ``repo_info``,
-``list_repo_tree``, ``hf_hub_download``, ``snapshot_download``, ``whoami`` and a simple ``list_models``
-make, on 127.0.0.1 with a free port, keeping repos in memory. Checked against huggingface_hub 1.27 and 2.4.
+``list_repo_tree``, ``hf_hub_download``, ``snapshot_download``, ``whoami`` and ``list_models`` (author, tag
+filters, pages of ``page_size`` linked by a Link header, private repos listed to their owner only) make, plus a
+user's overview, on 127.0.0.1 with a free port, keeping repos in memory. Checked against huggingface_hub 1.27 and
+2.4 (and 0.30 for what helpers.progress uses).
 
     with HubDouble() as hub:                      # tokens: hub.WRITE_TOKEN, hub.READ_TOKEN
         api = HfApi(endpoint=hub.url, token=hub.WRITE_TOKEN)
