@@ -57,7 +57,8 @@ class Policy(nn.Module):
 
     def act(self, state) -> tuple[int, torch.Tensor]:
         """Sample an action for one state; return (action as int, log-probability tensor). Notebook 03, exercise 2."""
-        state = torch.as_tensor(np.asarray(state), dtype=torch.float32, device=self.fc1.weight.device).unsqueeze(0)
+        dev = next(self.parameters()).device  # whatever the layers are called
+        state = torch.as_tensor(np.asarray(state), dtype=torch.float32, device=dev).unsqueeze(0)
         probs = self.forward(state)
         m = Categorical(probs)
         action = m.sample()  # sample, never argmax: exploration and an unbiased gradient need samples

@@ -26,6 +26,7 @@ torch.set_num_threads(1)
 @pytest.fixture(autouse=True)
 def _lenient(monkeypatch):
     monkeypatch.delenv("KIT_STRICT", raising=False)
+    monkeypatch.setitem(reinforce_checks._ACT_WATCHED, "done", True)  # the debugging exercise's first look: tested alone
 
 
 # --- returns and loss --------------------------------------------------------------------------------------
@@ -302,7 +303,7 @@ def _verdict(capsys):
 
 def test_checks_accept_the_reference(capsys):
     assert reinforce_checks.check_policy(Policy) is Policy
-    assert reinforce_checks.check_act(Policy.act, Policy) is Policy.act
+    assert reinforce_checks.check_act(Policy.act, Policy) is Policy
     assert reinforce_checks.check_discounted_returns(discounted_returns) is discounted_returns
     assert reinforce_checks.check_normalise_returns(normalise_returns) is normalise_returns
     assert reinforce_checks.check_reinforce_loss(reinforce_loss) is reinforce_loss
@@ -333,6 +334,17 @@ def test_checks_accept_a_learners_copy_of_the_reference(capsys):
         loop_checks.check_reinforce(mine, Policy), "__wrapped__") else True
     out = _verdict(capsys)
     assert out.count("✅") >= 6 and "❌" not in out
+
+
+class CourseArgmaxPolicy(Policy):
+    """The course's first Policy, with the bug its debugging exercise is about."""
+
+    def act(self, state):
+        state = torch.from_numpy(state).float().unsqueeze(0).to(reinforce.device)
+        probs = self.forward(state).cpu()
+        m = Categorical(probs)
+        action = np.argmax(m)
+        return action.item(), m.log_prob(action)
 
 
 class ArgmaxPolicy(Policy):
@@ -377,11 +389,7 @@ class NoLayersPolicy(nn.Module):
 
 
 @pytest.mark.parametrize("cls, hint", [
-    (ArgmaxPolicy, "always picks the most likely action"),
-    (UnfilledPolicy, "TODO still unfilled"),
     (LogitsPolicy, "not probabilities"),
-    (ProbPolicy, "probability itself"),
-    (TodoPolicy, "return a pair"),
     (NoLayersPolicy, "has no weights"),
 ])
 def test_check_policy_rejects_with_hint(cls, hint, capsys):
@@ -390,9 +398,64 @@ def test_check_policy_rejects_with_hint(cls, hint, capsys):
     assert "❌" in out and hint in out
 
 
-def test_check_act_finds_the_argmax_bug(capsys):
-    assert reinforce_checks.check_act(ArgmaxPolicy.act, Policy) is Policy.act
-    assert "always picks the most likely action" in _verdict(capsys)
+def test_check_policy_leaves_act_to_the_debugging_exercise(capsys):
+    assert reinforce_checks.check_policy(ArgmaxPolicy) is ArgmaxPolicy  # the class comes with the buggy act
+    assert "✅" in _verdict(capsys)
+
+
+@pytest.mark.parametrize("cls, hint", [
+    (ArgmaxPolicy, "always picks the most likely action"),
+    (UnfilledPolicy, "TODO still unfilled"),
+    (ProbPolicy, "probability itself"),
+    (TodoPolicy, "return a pair"),
+    (CourseArgmaxPolicy, "`np.argmax(m)` is not an action"),
+])
+def test_check_act_rejects_with_hint(cls, hint, capsys):
+    assert reinforce_checks.check_act(cls.act, Policy) is Policy
+    out = _verdict(capsys)
+    assert "❌" in out and hint in out, out
+
+
+# The debugging exercise as the notebook gives it: the colleague's act, with the bug.
+COLLEAGUE_ACT = """
+def act(self, state):
+    state = torch.from_numpy(state).float().unsqueeze(0).to(device)
+    probs = self.forward(state).cpu()
+    m = Categorical(probs)
+    action = torch.argmax(probs, dim=1)  # TODO: there is a bug in this function
+    return action.item(), m.log_prob(action)
+"""
+
+
+def _typed(source, name):
+    namespace = dict(reinforce.__dict__)
+    exec(compile(source, "<learner>", "exec"), namespace)
+    return namespace[name]
+
+
+def test_debugging_exercise_first_shows_what_to_observe_then_names_the_bug(monkeypatch, capsys):
+    monkeypatch.setitem(reinforce_checks._ACT_WATCHED, "done", False)
+    learners = type("Policy", (Policy,), {"act": _typed(COLLEAGUE_ACT, "act")})  # the notebook's class, buggy act
+    buggy = learners.act
+    assert reinforce_checks.check_act(buggy, learners) is learners
+    first = _verdict(capsys)
+    assert "❌ act: the agent does not learn with this act" in first and "50 CartPole episodes" in first
+    scores = [int(v) for v in re.search(r"stayed up for ([\d, ]+) steps", first).group(1).split(", ")]
+    assert len(scores) == 50 and max(scores) < 22  # worse than random play, and it never improves
+    assert "m.sample()" not in first and "argmax" not in first  # the answer only on request...
+    assert "show_solution(" in first  # ...which the verdict says how to make
+    assert learners.act is Policy.act  # meanwhile the notebook carries on with a sampling act
+    # The second try with the same bug names it, still without the code.
+    reinforce_checks.check_act(buggy, learners)
+    second = _verdict(capsys)
+    assert "always picks the most likely action" in second and "m.sample()" not in second
+    # The fix: the learner's act is the one the Policy class uses from here on.
+    fixed = _typed(COLLEAGUE_ACT.replace("torch.argmax(probs, dim=1)", "m.sample()"), "act")
+    assert reinforce_checks.check_act(fixed, learners) is learners and learners.act is fixed
+    assert "✅ act" in _verdict(capsys)
+    # It never changes the reference class: with the reference Policy, a subclass carries the learner's act.
+    mine = reinforce_checks.check_act(fixed, Policy)
+    assert mine is not Policy and issubclass(mine, Policy) and mine.act is fixed and Policy.act is not fixed
 
 
 def test_check_pixelcopter_policy_wants_two_hidden_layers(capsys):
@@ -551,17 +614,6 @@ def _indented(block, spaces=4):
     return "".join(" " * spaces + line if line.strip() else line for line in block.splitlines(True))
 
 
-class CourseArgmaxPolicy(Policy):
-    """The course's first Policy, with the bug its debugging exercise is about."""
-
-    def act(self, state):
-        state = torch.from_numpy(state).float().unsqueeze(0).to(reinforce.device)
-        probs = self.forward(state).cpu()
-        m = Categorical(probs)
-        action = np.argmax(m)
-        return action.item(), m.log_prob(action)
-
-
 def _own_loss(log_probs, returns):  # a learner's accepted loss, without the kit's shape check
     return -(log_probs * returns).sum()
 
@@ -647,7 +699,7 @@ def test_check_reinforce_accepts_several_episodes_per_update(capsys):
 def test_checks_raise_in_strict_mode(monkeypatch):
     monkeypatch.setenv("KIT_STRICT", "1")
     with pytest.raises(ExerciseFailed, match="most likely action"):
-        reinforce_checks.check_policy(ArgmaxPolicy)
+        reinforce_checks.check_act(ArgmaxPolicy.act, Policy)
     with pytest.raises(ExerciseFailed, match="wrong way"):
         reinforce_checks.check_discounted_returns(_forward)
 

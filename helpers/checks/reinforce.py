@@ -6,6 +6,7 @@ import math
 import time
 import warnings
 
+import gymnasium as gym
 import numpy as np
 import torch
 import torch.nn as nn
@@ -69,9 +70,19 @@ def _check_forward(policy, s_size, n_layers=None):
                       f"{n_layers}: state -> h_size -> ... -> actions.")
 
 
-def _check_act(policy, s_size):
-    """act(state) samples from forward's probabilities and returns (int action, log-prob with a gradient)."""
-    out = policy.act(np.zeros(s_size, dtype=np.float64))  # what env.reset() gives: a float64 NumPy array
+_NP_ARGMAX = ("act crashed ({}): `np.argmax(m)` is not an action. NumPy does not know what the distribution m is, "
+              "so it returns 0, a NumPy number, and m.log_prob cannot take it. The action has to come from m itself.")
+
+
+def _check_act(policy, s_size, on_argmax=None):
+    """act(state) samples from forward's probabilities and returns (int action, log-prob with a gradient).
+    ``on_argmax()`` is called, when given, where act always picks the most likely action (it may raise)."""
+    try:
+        out = policy.act(np.zeros(s_size, dtype=np.float64))  # what env.reset() gives: a float64 NumPy array
+    except (AttributeError, ValueError) as err:
+        if ("'long'" in str(err) and "numpy" in str(err)) or "value argument to log_prob must be a Tensor" in str(err):
+            raise Problem(_NP_ARGMAX.format(f"{type(err).__name__}: {err}")) from None
+        raise
     if out is None or out is Ellipsis or not isinstance(out, tuple) or len(out) != 2:
         raise Problem(f"act returned {out!r}; return a pair (action, log_prob).")
     action, log_prob = out
@@ -104,10 +115,12 @@ def _check_act(policy, s_size):
             raise Problem(f"for a policy with probabilities [0.75, 0.25], act returned log_prob {got:.3f} for "
                           f"action {a}; expected log({math.exp(expected):.2f}) = {expected:.3f}.{hint}")
     if counts[1] == 0:
-        raise Problem("act always picks the most likely action (argmax?). Sample from the distribution "
-                      "instead (m = Categorical(probs); action = m.sample()): with argmax the agent never "
-                      "explores during training, and the policy gradient (log-prob times return) assumes the "
-                      "actions were drawn from the policy.")
+        if on_argmax is not None:
+            on_argmax()
+        raise Problem("act always picks the most likely action (argmax?): the agent never tries the other action, so "
+                      "it cannot find out that it was better, and the policy gradient (log-prob times return) assumes "
+                      "the actions were drawn from the policy's probabilities. Draw the action from the distribution "
+                      "m instead of taking the best one.")
     if counts[0] == 0:
         raise Problem("act never picks the most likely action: sample from Categorical(probs).")
     share = counts[1] / 400
@@ -117,23 +130,64 @@ def _check_act(policy, s_size):
 
 
 def check_policy(PolicyClass):
-    """Check the ``Policy`` class (layers, ``forward`` and ``act``); return the class to use."""
+    """Check the ``Policy`` class (its layers and ``forward``); return the class to use.
+
+    Its ``act`` is the debugging exercise's (``check_act``): the notebook gives the class a buggy one."""
     def check(cls):
         torch.manual_seed(0)
         _check_forward(_build(cls, 4, 2, 16), 4)
-        _check_act(_build(cls, 4, 2, 16), 4)
 
     return run_check("Policy", PolicyClass, reinforce.Policy, check)
 
 
+# The debugging exercise lets the learner look before it names the bug: the first time an act that always takes
+# the most likely action fails, the check shows what training with it does, and asks why.
+_ACT_WATCHED = {"done": False}
+_WATCH_EPISODES = 50
+
+
+def _watch(fixed) -> str:
+    """Train ``fixed`` (a Policy class) for 50 CartPole episodes with the course's loop; the scores, as text."""
+    torch.manual_seed(0)
+    env = gym.make("CartPole-v1")
+    env.reset(seed=0)
+    policy = fixed(4, 2, 16).to(reinforce.device)
+    scores = reinforce.reinforce(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), _WATCH_EPISODES, 1000,
+                                 0.99, 0, env)
+    env.close()
+    return ", ".join(str(int(s)) for s in scores)
+
+
 def check_act(act, PolicyClass):
-    """The debugging exercise: ``act`` (fixed by the learner) on the notebook's ``Policy``; return the act to use."""
+    """The debugging exercise: ``act`` (fixed by the learner) on the notebook's ``Policy``.
+
+    Returns the Policy class to use from here on, with the act that passed (the learner's) or the reference's
+    in place: ``Policy = check_act(act, Policy)``. The first failure of an argmax act shows 50 training
+    episodes' scores and asks why; the next ones name the bug; the answer is shown only on request."""
     def check(fn):
         torch.manual_seed(0)
         fixed = type("FixedPolicy", (PolicyClass,), {"act": fn})
-        _check_act(_build(fixed, 4, 2, 16), 4)
+        _check_act(_build(fixed, 4, 2, 16), 4, on_argmax=lambda: first_look(fixed))
 
-    return run_check("act", act, reinforce.Policy.act, check)
+    def first_look(fixed):
+        if _ACT_WATCHED["done"]:
+            return
+        _ACT_WATCHED["done"] = True
+        scores = _watch(fixed)
+        raise Problem(f"the agent does not learn with this act. Look at what it did: trained for {_WATCH_EPISODES} "
+                      f"CartPole episodes with it, the pole stayed up for {scores} steps. An agent that pushes at "
+                      "random lasts about 22 steps, and training should make it last longer. Why does this one not get "
+                      "better, and not even reach random play? Watch what act does each time it meets a state "
+                      "(call policy.act(state) a few times on the same state). Then fix the bug in the act cell above, and run "
+                      "it and this check again.")
+
+    chosen = run_check("act", act, reinforce.Policy.act, check)
+    if chosen is getattr(PolicyClass, "act", None):
+        return PolicyClass
+    if PolicyClass is reinforce.Policy:  # never change the reference class itself
+        return type("Policy", (PolicyClass,), {"act": chosen})
+    PolicyClass.act = chosen
+    return PolicyClass
 
 
 def check_pixelcopter_policy(PixelcopterPolicy):
