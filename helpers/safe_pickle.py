@@ -1,58 +1,53 @@
-"""Load a course Q-learning model (a pickled dict) without running code from the file, and without crashing.
+"""Read a course Q-learning model (``q-learning.pkl``) from its pickle opcodes, without unpickling it.
 
-``pickle.load`` on a downloaded file runs whatever the file asks for: a pickle can name any importable
-function (``os.system``, ``builtins.exec``...) and have it called while loading. A course model only
-needs plain containers, numbers, strings and NumPy arrays, so the unpickler below resolves exactly the
-few names those need and refuses every other name before anything is called.
+``pickle.load`` on a downloaded file runs whatever the file asks for. This module never calls it: it walks
+the opcode stream (``pickletools.genops``) with a small stack machine that can build only what a course
+model is, and refuses everything else by name:
 
-Refusing names is not enough: NumPy's own pickle constructors (``_reconstruct`` + ``ndarray.__setstate__``,
-``ndarray(...)``, ``dtype`` + its state, ``scalar``, ``_frombuffer``) trust their arguments, and crafted
-ones (an object dtype over raw bytes, a buffer shorter than the shape) crash the process or read past a
-buffer. So no argument from the file ever reaches NumPy: the allowed names resolve to stand-ins that only
-record and check what the file says (a numeric or bool dtype, a sane shape, exactly ``prod(shape) *
-itemsize`` bytes), and the arrays are built here, with ``np.frombuffer(...).reshape(...).copy()``.
+* a dict with string keys (the model; one more small dict such as ``env_kwargs`` may sit inside it),
+  whose values are numbers, booleans, strings, ``None``, short lists or tuples of those (``eval_seed``,
+  ``desc``, a Q-table as a list of rows) and NumPy arrays (the Q-table);
+* arrays are built here with ``np.frombuffer`` from a checked dtype (bool, integer or float), a checked
+  shape and exactly ``prod(shape) * itemsize`` bytes, from either spelling NumPy writes
+  (``numpy.core`` in 1.x, ``numpy._core`` in 2.x) at any protocol; NumPy's own constructors never see
+  an argument from the file.
 
-The stream is read by Python's pure-Python unpickler, with every opcode counted and the opcodes a
-course model never uses refused (objects of classes, persistent ids, out-of-band buffers), and the
-result is checked before it is returned: nesting depth, size once shared references are expanded (a
-"billion laughs" list of lists), and only plain data types. Every limit below is far above what a course
+Nothing is hashed or allocated before it is known to fit: dict keys must be short strings (no tuples, no
+numbers), integers must fit in 64 bits, containers nest at most ``depth`` levels, every container knows
+its size with shared parts counted each time they are used, a container cannot change once it is used,
+and strings and the bytes made into arrays draw on fixed budgets. Every limit is far above what a course
 model needs (a Taxi model is about 25 KB).
 
-Models pickled years ago with NumPy 1.x name ``numpy.core.multiarray._reconstruct``; NumPy 2 writes
-``numpy._core...``. Both spellings are understood, whatever NumPy is installed.
-
-Why one long module: every line here is the one concern "read an untrusted pickle", and the stand-ins, the
-limits and the opcode handling only make sense together; splitting them would spread a security boundary
-over several files.
+This module is also the one home of the file checks every downloaded model file gets (size cap, empty
+file, Git LFS pointer: ``read_model_bytes``) and of ``short_repr``, the bounded repr for messages.
 """
 from __future__ import annotations
 
-import io
 import math
 import pickle
+import pickletools
 import reprlib
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["UnsafePickleError", "RefusedPickleError", "DamagedPickleError", "PickleLimitError",
-           "RestrictedUnpickler", "safe_load", "safe_loads", "ALLOWED_NAMES", "LIMITS"]
+__all__ = ["UnsafePickleError", "RefusedPickleError", "DamagedPickleError", "PickleLimitError", "safe_load",
+           "safe_loads", "read_model_bytes", "short_repr", "LIMITS", "ALLOWED_DTYPES"]
 
-# What a file may hold at most. A course model is a few KB to a few MB.
 LIMITS = {
-    "file_bytes": 64 * 2**20,       # the whole file
-    "opcodes": 1_000_000,           # pickle instructions executed
-    "elements": 2**24,              # values once shared references are expanded (array elements included)
-    "depth": 64,                    # containers inside containers
-    "keys": 200_000,                # dict keys and set members, all containers together
-    "colliding_keys": 2_000,        # non-string keys in one dict or set (ints can be made to share a hash)
-    "ndim": 32,                     # array dimensions
-    "call_args": 8,                 # arguments of one call in the file
+    "file_bytes": 16 * 2**20,   # the whole file (downloaded model files of every kind)
+    "opcodes": 1_000_000,       # pickle instructions read
+    "stack": 10_000,            # values waiting on the stack
+    "values": 2**20,            # values in the model once shared parts are expanded (string characters count)
+    "depth": 3,                 # containers inside containers (model dict > list > list)
+    "keys": 256,                # keys of one dict
+    "key_chars": 100,           # characters of one key
+    "text_chars": 4096,         # characters of one string kept in the model
+    "data_bytes": 32 * 2**20,   # bytes made for arrays, scalars and latin-1 text, all together
+    "ndim": 4,                  # array dimensions
 }
-
-# Array and scalar types a course model may hold: bool, integers and floats. No object arrays (they
-# unpickle arbitrary objects), no structured or string dtypes.
 ALLOWED_DTYPES = frozenset(["b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8"])
-
+LFS_POINTER = b"version https://git-lfs"
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, 40, 40, 40
@@ -60,8 +55,7 @@ _REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozens
 
 
 def short_repr(obj) -> str:
-    """repr for messages, bounded whatever ``obj`` is (a file could hold lists sharing one list a billion
-    times over, or an int of a million digits; a plain repr would expand them)."""
+    """repr for messages, at most 80 characters whatever ``obj`` is (shared lists, million-digit ints...)."""
     try:
         return _REPR.repr(obj)[:80]
     except Exception:  # e.g. an int too long to print
@@ -69,28 +63,28 @@ def short_repr(obj) -> str:
 
 
 class UnsafePickleError(pickle.UnpicklingError):
-    """A pickle that ``safe_load`` would not load; the message says why and what to do."""
+    """A model file the kit will not load; the message says why and what to do."""
 
 
 class RefusedPickleError(UnsafePickleError):
-    """The file names something a course model never contains; nothing from it was run."""
+    """The file holds something a course model never contains; nothing from it was run."""
 
     def __init__(self, name: str, source: str = "the file", why: str | None = None):
-        self.name = name
+        self.name = name = name[:120]
         super().__init__(
-            f"Refused to load {source}: it asks for {name}, which a course model never contains "
-            f"(a model is a dict of numbers, lists, strings and NumPy arrays of numbers){': ' + why if why else ''}. "
-            "Unpickling it could run code or crash Python, so nothing from it was run. Only load models you "
-            "trust, and ask the author to re-push the model with the kit if you do trust it.")
+            f"Refused to load {source[:80]}: it holds {name}, which a course model never contains "
+            f"(a model is a dict of numbers, strings, short lists and NumPy arrays of numbers)"
+            f"{': ' + why if why else ''}. Unpickling it could run code or crash Python, so nothing from it was "
+            "run. Only load models you trust, and ask the author to re-push the model with the kit if you do.")
 
 
 class DamagedPickleError(UnsafePickleError):
-    """The file is not a complete, well-formed pickle (cut short, corrupted, or not a pickle at all)."""
+    """The file is not a complete, well-formed model file (cut short, corrupted, or not one at all)."""
 
     def __init__(self, source: str, detail: str):
-        self.detail = detail
+        self.detail = detail = detail[:200]
         super().__init__(
-            f"{source} is damaged or incomplete ({detail}), so it cannot be loaded. If you downloaded it, "
+            f"{source[:80]} is damaged or incomplete ({detail}), so it cannot be loaded. If you downloaded it, "
             "download it again (delete it from the Hub cache first); if it is on the Hub like this, ask the "
             "author to re-push the model.")
 
@@ -99,511 +93,414 @@ class PickleLimitError(UnsafePickleError):
     """The file is far larger or more deeply nested than any course model; it was not loaded."""
 
     def __init__(self, source: str, what: str):
-        self.what = what
+        self.what = what = what[:200]
         super().__init__(
-            f"Refused to load {source}: {what}. A course model (a dict with a Q-table) is far smaller, so this "
-            "file was not loaded (it could exhaust the memory or hang Python). Only load models you trust.")
+            f"Refused to load {source[:80]}: {what}. A course model (a dict with a Q-table) is far smaller, so "
+            "this file was not loaded (it could exhaust the memory or hang Python). Only load models you trust.")
 
 
-# ---- stand-ins for the names a course model uses --------------------------------------------------------
-class _Stub:
-    """A value under construction; ``_finish`` replaces every one with what it stands for."""
-    __slots__ = ()
+def read_model_bytes(path, source: str | None = None, max_bytes: int | None = None) -> bytes:
+    """The bytes of a downloaded model file, if it is not empty, not a Git LFS pointer and at most
+    ``max_bytes`` (``LIMITS["file_bytes"]``) long (the Hub cache links each file to its blob)."""
+    path = Path(path)
+    source = source or path.name
+    cap = LIMITS["file_bytes"] if max_bytes is None else max_bytes
+    try:
+        with open(path, "rb") as f:
+            data = f.read(cap + 1)
+    except OSError as err:
+        raise DamagedPickleError(source, f"it cannot be read: {err.strerror or type(err).__name__}") from None
+    if len(data) > cap:
+        raise PickleLimitError(source, f"it is more than {cap:,} bytes")
+    if not data:
+        raise DamagedPickleError(source, "the file is empty")
+    if data.startswith(LFS_POINTER):
+        raise DamagedPickleError(source, "this is a Git LFS pointer, not the model: the file itself was never "
+                                 "downloaded (fetch it with hf_hub_download, or `git lfs pull` in a clone)")
+    return data
 
 
-class _Value(_Stub):
-    """An array or NumPy scalar built here (``value``), or an array waiting for its state (value None)."""
-    __slots__ = ("value", "what")
+# ---- what the stack holds besides plain numbers, strings and bytes ------------------------------------------
+class _Node:
+    """A list, tuple or dict being read, with its expanded size (``weight``) and nesting ``depth``."""
+    __slots__ = ("kind", "items", "weight", "depth", "sealed", "bad")
 
-    def __init__(self, what: str, value=None):
-        self.what, self.value = what, value
-
-
-class _DType(_Stub):
-    """A dtype the file asked for: its type code (checked) and byte order (from its state)."""
-    __slots__ = ("code", "order", "built")
-
-    def __init__(self, code: str):
-        self.code, self.order, self.built = code, "=", False
-
-    def dtype(self) -> np.dtype:
-        return np.dtype(self.code).newbyteorder(self.order)
+    def __init__(self, kind: str, items=None):
+        self.kind, self.items = kind, items if items is not None else ({} if kind == "dict" else [])
+        self.weight, self.depth, self.sealed, self.bad = 1, 1, False, None
 
 
-class _Marker:
-    """A name the file may only mention, never call (``numpy.ndarray`` as ``_reconstruct``'s first argument)."""
+class _Global:
+    """A name the file mentions; only the ones in ``_CALLS`` (and ``numpy.ndarray``) are ever used."""
     __slots__ = ("name",)
 
     def __init__(self, name: str):
         self.name = name
 
-    def __repr__(self):
-        return self.name
+
+class _DType:
+    __slots__ = ("code", "order", "built")
+
+    def __init__(self, code: str):
+        self.code, self.order, self.built = code, "=", False
 
 
-class _Callable:
-    """A name the file may call: ``fn`` checks the arguments and builds the value itself."""
-    __slots__ = ("name", "fn")
+class _Array:
+    __slots__ = ("value",)
 
-    def __init__(self, name: str, fn):
-        self.name, self.fn = name, fn
-
-    def __repr__(self):
-        return self.name
+    def __init__(self, value=None):
+        self.value = value
 
 
-_NDARRAY = _Marker("numpy.ndarray")
+def _what(value) -> str:
+    kind = type(value)
+    if kind is _Global:
+        return value.name
+    if kind is _Node:
+        return f"a {value.kind}" + (f" holding {value.bad}" if value.bad else "")
+    if kind is _DType:
+        return "a bare numpy.dtype"
+    if kind is _Array:
+        return "a NumPy array in a list or tuple" if value.value is not None else "an array without its data"
+    if kind in (bytes, bytearray):
+        return "raw bytes"
+    return f"a {kind.__name__}"
 
 
-def _names() -> dict[str, str]:
-    """Every name a course pickle may use -> the stand-in that handles it."""
-    names = {"numpy.ndarray": "ndarray", "numpy.dtype": "dtype", "_codecs.encode": "encode"}
-    for prefix in ("numpy.core.", "numpy._core."):  # NumPy 1.x and 2.x spellings
-        names[prefix + "multiarray._reconstruct"] = "reconstruct"  # ndarray, protocols 0-4
-        names[prefix + "multiarray.scalar"] = "scalar"  # NumPy scalars such as np.float64(0.7)
-        names[prefix + "numeric._frombuffer"] = "frombuffer"  # ndarray, protocol 5
-    # Plain values; protocol >= 2 writes most of these without naming them, older protocols and sets
-    # (protocols <= 3), bytes (protocols <= 2) and bytearray name them. "__builtin__" is Python 2's spelling.
-    for name in ("dict", "list", "tuple", "set", "frozenset", "int", "float", "complex", "str", "bytes",
-                 "bytearray", "bool"):
-        names[f"builtins.{name}"] = names[f"__builtin__.{name}"] = name
-    return names
+_INTS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"}
+_SCALARS = _INTS | {"FLOAT", "BINFLOAT", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "STRING",
+                    "BINSTRING", "SHORT_BINSTRING", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8"}
+_CONSTANTS = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False}
+_NUMPY = ("numpy.core.", "numpy._core.")  # NumPy 1.x and 2.x spellings
 
 
-ALLOWED_NAMES: dict[str, str] = _names()
+class _Decoder:
+    def __init__(self, source: str, limits: dict):
+        self.source, self.limits = source, limits
+        self.data_bytes = 0
+        self.calls = {"numpy.dtype": self._dtype, "_codecs.encode": self._encode}
+        for prefix in _NUMPY:
+            self.calls[prefix + "multiarray._reconstruct"] = self._reconstruct
+            self.calls[prefix + "multiarray.scalar"] = self._scalar
+            self.calls[prefix + "numeric._frombuffer"] = self._frombuffer
 
+    # ---- refusals -------------------------------------------------------------------------------------------
+    def refuse(self, name: str, why: str | None = None):
+        raise RefusedPickleError(name, self.source, why)
 
-class RestrictedUnpickler(pickle._Unpickler):
-    """The pure-Python unpickler, restricted: only ``ALLOWED_NAMES`` resolve (to checking stand-ins), only
-    the opcodes a plain-data pickle uses run, and each one is counted against ``LIMITS``."""
+    def damaged(self, detail: str):
+        raise DamagedPickleError(self.source, detail)
 
-    source = "the file"
-
-    def __init__(self, file, source: str | None = None, limits: dict | None = None):
-        # latin1: Python 2 strings (NumPy 1.x on Python 2) come back as str, which the stand-ins re-encode.
-        super().__init__(file, fix_imports=False, encoding="latin1", errors="strict")
-        self.source = source or self.source
-        self.limits = dict(LIMITS, **(limits or {}))
-        self._ops = 0
-        self._keys = 0
-        self._elements = 0
-
-    # ---- names ----------------------------------------------------------------------------------------
-    def find_class(self, module: str, name: str):
-        full = f"{module}.{name}"
-        kind = ALLOWED_NAMES.get(full)
-        if kind is None:
-            raise RefusedPickleError(full, self.source)
-        if kind == "ndarray":
-            return _NDARRAY
-        return _Callable(full, getattr(self, f"_make_{kind}"))
-
-    def persistent_load(self, pid):  # course models never use persistent ids
-        raise RefusedPickleError(f"persistent id {short_repr(pid)}", self.source)
-
-    # ---- counting -------------------------------------------------------------------------------------
-    def _limit(self, what: str):
+    def limit(self, what: str):
         raise PickleLimitError(self.source, what)
 
-    def _count_elements(self, n: int) -> None:
-        self._elements += n
-        if self._elements > self.limits["elements"]:
-            self._limit(f"it holds more than {self.limits['elements']:,} values")
+    # ---- the stream -----------------------------------------------------------------------------------------
+    def decode(self, data: bytes):
+        stack, marks, memo = [], [], {}
+        limits = self.limits
 
-    def _count_keys(self, container, keys) -> None:
-        keys = list(keys)
-        self._keys += len(keys)
-        if self._keys > self.limits["keys"]:
-            self._limit(f"it holds more than {self.limits['keys']:,} dict keys and set members")
-        if len(container) + len(keys) > self.limits["colliding_keys"] and \
-                any(type(k) is not str for k in keys):
-            self._limit(f"one of its dicts or sets has more than {self.limits['colliding_keys']:,} keys that are "
-                        "not strings")
+        def pop_mark():
+            if not marks:
+                self.damaged("a container without its start mark")
+            start = marks.pop()
+            items = stack[start:]
+            del stack[start:]
+            return items
 
-    # ---- opcodes, overridden ----------------------------------------------------------------------------
-    def _refuse_opcode(self, what: str):
-        raise RefusedPickleError(what, self.source)
+        for count, (op, arg, _) in enumerate(pickletools.genops(data), 1):
+            if count > limits["opcodes"]:
+                self.limit(f"it has more than {limits['opcodes']:,} pickle instructions")
+            name = op.name
+            if name in _SCALARS:
+                if name in _INTS and type(arg) is int and not -2**63 <= arg < 2**64:
+                    self.refuse(f"an integer of {arg.bit_length():,} bits", "numbers in a course model fit in 64 bits")
+                stack.append(arg)
+            elif name in _CONSTANTS:
+                stack.append(_CONSTANTS[name])
+            elif name == "MARK":
+                marks.append(len(stack))
+            elif name in ("EMPTY_LIST", "EMPTY_DICT"):
+                stack.append(_Node("list" if name == "EMPTY_LIST" else "dict"))
+            elif name in ("LIST", "DICT"):
+                items, node = pop_mark(), _Node(name.lower())
+                self.add(node, items)
+                stack.append(node)
+            elif name in ("EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3"):
+                size = {"EMPTY_TUPLE": 0, "TUPLE1": 1, "TUPLE2": 2, "TUPLE3": 3}.get(name)
+                if size is None:
+                    items = pop_mark()
+                else:
+                    if len(stack) < size or (marks and len(stack) - size < marks[-1]):
+                        self.damaged("a tuple with missing items")
+                    items = stack[len(stack) - size:]
+                    del stack[len(stack) - size:]
+                stack.append(self.tuple(items))
+            elif name == "APPEND":
+                item = stack.pop()
+                self.add(stack[-1], [item])
+            elif name in ("APPENDS", "SETITEMS"):
+                items = pop_mark()
+                self.add(stack[-1], items)
+            elif name == "SETITEM":
+                value, key = stack.pop(), stack.pop()
+                self.add(stack[-1], [key, value])
+            elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
+                memo[arg] = stack[-1]
+            elif name == "MEMOIZE":
+                memo[len(memo)] = stack[-1]
+            elif name in ("GET", "BINGET", "LONG_BINGET"):
+                if arg not in memo:
+                    self.damaged(f"it refers to a value it never stored ({short_repr(arg)})")
+                stack.append(memo[arg])
+            elif name == "POP":
+                if marks and len(stack) == marks[-1]:
+                    marks.pop()
+                else:
+                    stack.pop()
+            elif name == "POP_MARK":
+                pop_mark()
+            elif name == "GLOBAL":
+                stack.append(_Global(arg.replace(" ", ".")[:200]))
+            elif name == "STACK_GLOBAL":
+                qualname, module = stack.pop(), stack.pop()
+                if type(module) is not str or type(qualname) is not str:
+                    self.damaged("a name that is not text")
+                stack.append(_Global(f"{module[:100]}.{qualname[:100]}"))
+            elif name == "REDUCE":
+                args = stack.pop()
+                stack[-1] = self.call(stack[-1], args)
+            elif name == "BUILD":
+                state = stack.pop()
+                self.build(stack[-1], state)
+            elif name == "STOP":
+                break
+            elif name not in ("PROTO", "FRAME"):
+                self.refuse(f"the pickle instruction {name}", "it builds objects or calls code a course model "
+                            "never needs")
+            if len(stack) > limits["stack"]:
+                self.limit(f"it keeps more than {limits['stack']:,} values waiting")
+        if len(stack) != 1 or marks:
+            self.damaged("it does not end with exactly one value")
+        result = stack[0]
+        self.weigh(result, in_dict=True)
+        return self.plain(result)
 
-    def load_reduce(self):
-        args = self.stack.pop()
-        func = self.stack[-1]
-        if type(func) is not _Callable:
-            self._refuse_opcode(f"a call of {type(func).__name__}")
-        if type(args) is not tuple or len(args) > self.limits["call_args"]:
-            raise DamagedPickleError(self.source, f"bad arguments for {func.name}")
-        self.stack[-1] = func.fn(*args)
+    # ---- containers -------------------------------------------------------------------------------------------
+    def info(self, value, in_dict: bool):
+        """(weight, depth, None) for a value a container may hold, or (0, depth, what it is) otherwise."""
+        kind = type(value)
+        if value is None or kind in (bool, int, float) or isinstance(value, np.generic):
+            return 1, 0, None
+        if kind is str:
+            if len(value) > self.limits["text_chars"]:
+                return 0, 0, f"a string of {len(value):,} characters"
+            return 1 + len(value), 0, None
+        if kind is _Node:
+            return value.weight, value.depth, value.bad and _what(value)
+        if kind is _Array and in_dict and value.value is not None:
+            return 1, 0, None
+        return 0, 0, _what(value)
 
-    def load_build(self):
-        state = self.stack.pop()
-        inst = self.stack[-1]
-        if type(inst) is _Value and inst.value is None:
-            self._build_array(inst, state)
-        elif type(inst) is _DType and not inst.built:
-            self._build_dtype(inst, state)
+    def weigh(self, value, in_dict: bool):
+        weight, depth, bad = self.info(value, in_dict)
+        if bad:
+            self.refuse(bad)
+        if type(value) is _Node:
+            value.sealed = True  # used: it may not change any more (no cycles, no growing after it was counted)
+        return weight, depth
+
+    def grow(self, node: _Node, weight: int, depth: int) -> None:
+        node.weight += weight
+        node.depth = max(node.depth, depth + 1)
+        if node.weight > self.limits["values"]:
+            self.limit(f"its data expands to more than {self.limits['values']:,} values (the same lists referred "
+                       "to over and over, or very long strings)")
+        if node.depth > self.limits["depth"]:
+            self.limit(f"its data is nested more than {self.limits['depth']} levels deep")
+
+    def tuple(self, items: list) -> _Node:
+        node = _Node("tuple", items)
+        node.sealed = True
+        for item in items:
+            weight, depth, bad = self.info(item, in_dict=False)
+            if type(item) is _Node:
+                item.sealed = True
+            node.bad = node.bad or bad
+            self.grow(node, weight, depth)
+        return node
+
+    def add(self, target, items: list) -> None:
+        if type(target) is not _Node or target.kind == "tuple":
+            self.refuse(f"items added to {_what(target)}")
+        if target.sealed:
+            self.refuse(f"a {target.kind} changed after it was used (a shared or self-containing container)")
+        if target.kind == "list":
+            for item in items:
+                if item is target:
+                    self.refuse("a list that contains itself")
+                if type(item) is _Node and item.kind == "dict":
+                    self.refuse("a dict inside a list")
+                self.grow(target, *self.weigh(item, in_dict=False))
+                target.items.append(item)
+            return
+        if len(items) % 2:
+            self.damaged("a dict with a key and no value")
+        for key, value in zip(items[::2], items[1::2]):
+            if type(key) is not str:
+                self.refuse(f"a dict key that is {_what(key)}", "the keys of a course model are names")
+            if len(key) > self.limits["key_chars"]:
+                self.limit(f"a dict key has {len(key):,} characters")
+            if len(target.items) >= self.limits["keys"] and key not in target.items:
+                self.limit(f"a dict has more than {self.limits['keys']} keys")
+            if value is target:
+                self.refuse("a dict that contains itself")
+            weight, depth = self.weigh(value, in_dict=True)
+            self.grow(target, weight + len(key), depth)
+            target.items[key] = value
+
+    def plain(self, value):
+        """The finished model: nodes become lists, tuples and dicts, arrays their ndarray."""
+        kind = type(value)
+        if kind is _Array:
+            return value.value
+        if kind is not _Node:
+            return value
+        if value.kind == "dict":
+            return {k: self.plain(v) for k, v in value.items.items()}
+        items = [self.plain(v) for v in value.items]
+        return items if value.kind == "list" else tuple(items)
+
+    # ---- calls and states: NumPy's reconstructors, re-done here from checked pieces ---------------------------
+    def call(self, func, args):
+        if type(func) is not _Global:
+            self.refuse(f"a call of {_what(func)}")
+        if func.name not in self.calls:
+            self.refuse(func.name)
+        if type(args) is not _Node or args.kind != "tuple" or len(args.items) > 5:
+            self.damaged(f"bad arguments for {func.name}")
+        return self.calls[func.name](*args.items)
+
+    def build(self, target, state) -> None:
+        if type(target) is _DType and not target.built:
+            items = state.items if type(state) is _Node and state.kind == "tuple" else ()
+            if len(items) not in (8, 9) or type(items[1]) is not str:
+                self.damaged("a dtype with a malformed state")
+            if any(part is not None for part in items[2:5]):
+                self.refuse("a structured or sub-array numpy.dtype", "only bool, integer and float arrays are loaded")
+            if items[1] not in ("<", ">", "|", "="):
+                self.damaged(f"a dtype with byte order {short_repr(items[1])}")
+            target.order, target.built = items[1], True
+        elif type(target) is _Array and target.value is None:
+            items = state.items if type(state) is _Node and state.kind == "tuple" else ()
+            items = items[1:] if len(items) == 5 else items  # (version, shape, dtype, is_fortran, data)
+            if len(items) != 4 or items[2] not in (True, False, 0, 1):
+                self.damaged("an array with a malformed state")
+            shape, dtype, fortran, data = items
+            target.value = self.array(data, dtype, shape, bool(fortran))
         else:
-            self._refuse_opcode(f"setting the state of {type(inst).__name__}")
+            self.refuse(f"setting the state of {_what(target)}")
 
-    def load_appends(self):
-        items = self.pop_mark()
-        target = self.stack[-1]
-        if type(target) is not list:
-            self._refuse_opcode(f"appending to {type(target).__name__}")
-        target.extend(items)
+    def spend(self, n: int, what: str) -> None:
+        self.data_bytes += n
+        if self.data_bytes > self.limits["data_bytes"]:
+            self.limit(f"its {what} need more than {self.limits['data_bytes']:,} bytes")
 
-    def load_append(self):
-        value = self.stack.pop()
-        target = self.stack[-1]
-        if type(target) is not list:
-            self._refuse_opcode(f"appending to {type(target).__name__}")
-        target.append(value)
-
-    def load_setitems(self):
-        items = self.pop_mark()
-        target = self.stack[-1]
-        if type(target) is not dict:
-            self._refuse_opcode(f"setting items of {type(target).__name__}")
-        if len(items) % 2:
-            raise DamagedPickleError(self.source, "odd number of items for a dict")
-        self._count_keys(target, items[::2])
-        for i in range(0, len(items), 2):
-            target[items[i]] = items[i + 1]
-
-    def load_setitem(self):
-        value = self.stack.pop()
-        key = self.stack.pop()
-        target = self.stack[-1]
-        if type(target) is not dict:
-            self._refuse_opcode(f"setting items of {type(target).__name__}")
-        self._count_keys(target, [key])
-        target[key] = value
-
-    def load_dict(self):
-        items = self.pop_mark()
-        if len(items) % 2:
-            raise DamagedPickleError(self.source, "odd number of items for a dict")
-        d = {}
-        self._count_keys(d, items[::2])
-        for i in range(0, len(items), 2):
-            d[items[i]] = items[i + 1]
-        self.append(d)
-
-    def load_additems(self):
-        items = self.pop_mark()
-        target = self.stack[-1]
-        if type(target) is not set:
-            self._refuse_opcode(f"adding items to {type(target).__name__}")
-        self._count_keys(target, items)
-        target.update(items)
-
-    def load_frozenset(self):
-        items = self.pop_mark()
-        self._count_keys(set(), items)
-        self.append(frozenset(items))
-
-    def load_bytearray8(self):  # the pure-Python version allocates the stated length before reading it
-        data = self.read(8)
-        if len(data) < 8:
-            raise DamagedPickleError(self.source, "cut short")
-        size = int.from_bytes(data, "little")
-        if size > self.limits["file_bytes"]:
-            raise DamagedPickleError(self.source, f"a bytearray of {size:,} bytes in a smaller file")
-        value = self.read(size)
-        if len(value) < size:
-            raise DamagedPickleError(self.source, "cut short")
-        self.append(bytearray(value))
-
-    def _refused(what):
-        def refuse(self):
-            self._refuse_opcode(what)
-        return refuse
-
-    load_inst = load_obj = _refused("an object of a class (INST/OBJ)")
-    load_newobj = load_newobj_ex = _refused("an object of a class (NEWOBJ)")
-    load_ext1 = load_ext2 = load_ext4 = _refused("an extension-registry name (EXT)")
-    load_next_buffer = load_readonly_buffer = _refused("an out-of-band buffer")
-    load_persid = load_binpersid = _refused("a persistent id")
-    del _refused
-
-    # ---- the stand-ins -------------------------------------------------------------------------------------
-    def _bytes_of(self, data, what: str) -> bytes:
+    def raw(self, data, what: str) -> bytes:
         if type(data) in (bytes, bytearray):
-            return bytes(data)
-        if type(data) is str:  # protocols 0-2, and Python 2 strings
+            return data
+        if type(data) is str:  # protocols 0-2, and Python 2 strings: latin-1 text
+            self.spend(len(data), "text data")
             try:
                 return data.encode("latin-1")
             except UnicodeEncodeError:
-                raise DamagedPickleError(self.source, f"{what} is text that is not latin-1") from None
-        if type(data) is list:
-            raise RefusedPickleError("an array of Python objects (object dtype)", self.source)
-        raise DamagedPickleError(self.source, f"{what} is a {type(data).__name__}, not bytes")
+                self.damaged(f"{what} is text that is not latin-1")
+        self.damaged(f"{what} is {_what(data)}, not bytes")
 
-    def _make_encode(self, text, encoding="utf-8", errors="strict"):
-        if type(text) is not str or type(encoding) is not str or \
-                encoding.lower().replace("_", "-") not in ("latin1", "latin-1"):
-            raise RefusedPickleError(f"_codecs.encode({short_repr(encoding)})", self.source)
-        return self._bytes_of(text, "encoded text")
+    def dtype_of(self, dtype) -> np.dtype:
+        if type(dtype) is not _DType:
+            self.damaged(f"an array or number whose dtype is {_what(dtype)}")
+        return np.dtype(dtype.code).newbyteorder(dtype.order)
 
-    def _make_dtype(self, spec=None, align=False, copy=True, *rest):
+    def array(self, data, dtype, shape, fortran: bool) -> np.ndarray:
+        dt = self.dtype_of(dtype)
+        dims = [shape] if type(shape) is int else shape.items if type(shape) is _Node and shape.kind == "tuple" else None
+        if dims is None or len(dims) > self.limits["ndim"] or any(type(n) is not int or n < 0 for n in dims):
+            self.damaged(f"an array with shape {_what(shape)}")
+        nbytes = dt.itemsize
+        for n in dims:  # never past the budget, however large the numbers are
+            nbytes *= n
+            if nbytes > self.limits["data_bytes"]:
+                self.limit(f"an array of shape {short_repr(tuple(dims))} would need more than "
+                           f"{self.limits['data_bytes']:,} bytes")
+        data = self.raw(data, "an array's data")
+        if len(data) != nbytes:
+            self.damaged(f"an array of shape {tuple(dims)} and dtype {dt} needs {nbytes:,} bytes of data, "
+                         f"the file has {len(data):,}")
+        self.spend(nbytes, "arrays")
+        flat = np.frombuffer(data, dtype=dt, count=math.prod(dims))
+        return flat.reshape(tuple(dims), order="F" if fortran else "C").copy()
+
+    def _dtype(self, spec=None, *flags):
         if type(spec) is bytes:
             spec = spec.decode("latin-1")
         if type(spec) is not str or spec not in ALLOWED_DTYPES:
-            raise RefusedPickleError(f"numpy.dtype({short_repr(spec)})", self.source,
-                                     "only bool, integer and float arrays are loaded")
+            self.refuse(f"numpy.dtype({short_repr(spec)})", "only bool, integer and float arrays are loaded")
         return _DType(spec)
 
-    def _build_dtype(self, dtype: _DType, state) -> None:
-        if type(state) is not tuple or len(state) not in (8, 9) or type(state[1]) is not str:
-            raise DamagedPickleError(self.source, "a dtype with a malformed state")
-        if any(part is not None for part in state[2:5]):
-            raise RefusedPickleError("a structured or sub-array numpy.dtype", self.source)
-        if state[1] not in ("<", ">", "|", "="):
-            raise DamagedPickleError(self.source, f"a dtype with byte order {short_repr(state[1])}")
-        dtype.order, dtype.built = state[1], True
+    def _encode(self, text=None, encoding=None, *rest):
+        if type(text) is not str or type(encoding) is not str or rest or \
+                encoding.lower().replace("_", "-") not in ("latin1", "latin-1"):
+            self.refuse(f"_codecs.encode(..., {short_repr(encoding)})")
+        return self.raw(text, "encoded text")
 
-    def _dtype_of(self, dtype) -> np.dtype:
-        if type(dtype) is not _DType:
-            raise DamagedPickleError(self.source, f"an array whose dtype is a {type(dtype).__name__}")
-        return dtype.dtype()
+    def _reconstruct(self, cls=None, shape=None, typecode=None, *rest):
+        if type(cls) is not _Global or cls.name != "numpy.ndarray" or rest:
+            self.refuse(f"_reconstruct of {_what(cls)}")
+        return _Array()  # its data comes with BUILD
 
-    def _array(self, data, dtype, shape, fortran=False) -> np.ndarray:
-        """The array the file describes, built here from checked pieces (never by NumPy's unpickling)."""
-        dt = self._dtype_of(dtype)
-        if type(shape) is int:
-            shape = (shape,)
-        if type(shape) not in (tuple, list) or len(shape) > self.limits["ndim"] or \
-                any(type(n) is not int or n < 0 or n > self.limits["elements"] for n in shape):
-            raise DamagedPickleError(self.source, f"an array with shape {short_repr(shape)}")
-        count = math.prod(shape)
-        if count > self.limits["elements"]:
-            self._limit(f"an array has {count:,} elements")
-        data = self._bytes_of(data, "an array's data")
-        if len(data) != count * dt.itemsize:
-            raise DamagedPickleError(self.source, f"an array of shape {tuple(shape)} and dtype {dt} needs "
-                                     f"{count * dt.itemsize:,} bytes of data, the file has {len(data):,}")
-        self._count_elements(count)
-        flat = np.frombuffer(data, dtype=dt, count=count)
-        return flat.reshape(tuple(shape), order="F" if fortran else "C").copy()
-
-    def _make_reconstruct(self, cls=None, shape=None, typecode=None, *rest):
-        if cls is not _NDARRAY or rest:
-            raise RefusedPickleError(f"_reconstruct of {short_repr(cls)}", self.source)
-        return _Value("array")  # filled in by BUILD
-
-    def _build_array(self, inst: _Value, state) -> None:
-        if type(state) is tuple and len(state) == 5:
-            state = state[1:]  # (version, shape, dtype, is_fortran, data)
-        if type(state) is not tuple or len(state) != 4:
-            raise DamagedPickleError(self.source, "an array with a malformed state")
-        shape, dtype, fortran, data = state
-        if type(fortran) not in (bool, int) or fortran not in (0, 1):
-            raise DamagedPickleError(self.source, "an array with a malformed state")
-        inst.value = self._array(data, dtype, shape, bool(fortran))
-
-    def _make_frombuffer(self, buf=None, dtype=None, shape=None, order="C", *rest):
+    def _frombuffer(self, buf=None, dtype=None, shape=None, order="C", *rest):
         if rest or order not in ("C", "F"):
-            raise DamagedPickleError(self.source, "bad arguments for _frombuffer")
-        return _Value("array", self._array(buf, dtype, shape, order == "F"))
+            self.damaged("bad arguments for _frombuffer")
+        return _Array(self.array(buf, dtype, shape, order == "F"))
 
-    def _make_scalar(self, dtype=None, data=None, *rest):
-        dt = self._dtype_of(dtype)
-        data = self._bytes_of(data, "a scalar's data")
+    def _scalar(self, dtype=None, data=None, *rest):
+        dt = self.dtype_of(dtype)
+        data = self.raw(data, "a number's data")
         if rest or len(data) != dt.itemsize:
-            raise DamagedPickleError(self.source, f"a {dt} scalar with {len(data)} bytes of data")
-        self._count_elements(1)
-        return _Value("scalar", np.frombuffer(data, dtype=dt, count=1)[0])
-
-    def _container(self, kind, items=(), *rest):
-        if rest or type(items) not in (list, tuple, set, frozenset, dict, str, bytes, bytearray):
-            raise DamagedPickleError(self.source, f"bad arguments for {kind.__name__}()")
-        self._count_elements(len(items))
-        if kind in (dict, set, frozenset):
-            keys = list(items)
-            if kind is dict and type(items) is not dict:
-                if any(type(pair) is not tuple or len(pair) != 2 for pair in keys):
-                    raise DamagedPickleError(self.source, "dict() of something other than pairs")
-                keys = [pair[0] for pair in keys]
-            self._count_keys(set(), keys)
-        try:
-            return kind(items)
-        except (TypeError, ValueError) as err:
-            raise DamagedPickleError(self.source, f"{kind.__name__}(): {err}"[:120]) from None
-
-    def _make_dict(self, *args):
-        return self._container(dict, *args)
-
-    def _make_list(self, *args):
-        return self._container(list, *args)
-
-    def _make_tuple(self, *args):
-        return self._container(tuple, *args)
-
-    def _make_set(self, *args):
-        return self._container(set, *args)
-
-    def _make_frozenset(self, *args):
-        return self._container(frozenset, *args)
-
-    def _number(self, kind, value=0, *rest):
-        if rest or type(value) not in (int, float, bool, str, bytes) or \
-                (type(value) in (str, bytes) and len(value) > 1000):
-            raise DamagedPickleError(self.source, f"bad arguments for {kind.__name__}()")
-        try:
-            return kind(value)
-        except (TypeError, ValueError, OverflowError) as err:
-            raise DamagedPickleError(self.source, f"{kind.__name__}(): {err}"[:120]) from None
-
-    def _make_int(self, *args):
-        return self._number(int, *args)
-
-    def _make_float(self, *args):
-        return self._number(float, *args)
-
-    def _make_bool(self, *args):
-        return self._number(bool, *args)
-
-    def _make_complex(self, real=0.0, imag=0.0, *rest):
-        if rest or type(real) not in (int, float) or type(imag) not in (int, float):
-            raise DamagedPickleError(self.source, "complex() of something other than two numbers")
-        try:
-            return complex(real, imag)
-        except OverflowError as err:
-            raise DamagedPickleError(self.source, f"complex(): {err}") from None
-
-    def _make_str(self, value="", *rest):
-        if rest or type(value) is not str:
-            raise DamagedPickleError(self.source, "str() of something other than text")
-        return value
-
-    def _make_bytes(self, value=b"", encoding=None, *rest):
-        # bytes() (protocols <= 2 write empty bytes so), bytes(b"..."), bytes("...", "latin-1"): never bytes(N).
-        if rest or type(value) is int:
-            raise RefusedPickleError(f"bytes({short_repr(value)})" if not rest else "bytes(...)", self.source,
-                                     "a length would allocate that many bytes")
-        if encoding is not None:
-            value = self._make_encode(value, encoding)
-        return self._bytes_of(value, "bytes()")
-
-    def _make_bytearray(self, value=b"", encoding=None, *rest):
-        return bytearray(self._make_bytes(value, encoding, *rest))
-
-    # ---- the result --------------------------------------------------------------------------------------
-    def load(self):
-        try:
-            obj = super().load()
-        except UnsafePickleError:
-            raise
-        except EOFError:
-            raise DamagedPickleError(self.source, "it ends before the pickle does: cut short") from None
-        except pickle.UnpicklingError as err:
-            raise DamagedPickleError(self.source, str(err)[:200]) from None
-        except MemoryError:
-            raise PickleLimitError(self.source, "it needs more memory than this machine has") from None
-        except Exception as err:  # struct.error, ValueError, IndexError...: malformed opcodes, whatever they raise
-            raise DamagedPickleError(self.source, f"{type(err).__name__}: {err}"[:200]) from None
-        return self._finish(obj)
-
-    def _finish(self, root):
-        """A copy of ``root`` with every stand-in replaced by what it stands for, after checking that it is
-        plain data, not nested too deeply, free of cycles, and not too large once shared references are
-        counted as often as they are used (what ``np.asarray`` or ``json.dumps`` would expand)."""
-        done: dict[int, tuple[object, int]] = {}  # id -> (copy, expanded size)
-        active: set[int] = set()
-        limits = self.limits
-        leaves = (type(None), bool, int, float, complex, str, bytes, bytearray)
-
-        def visit(obj, depth):
-            kind = type(obj)
-            if kind in leaves:
-                return obj, 1
-            key = id(obj)
-            if key in done:
-                return done[key]
-            if kind is _Value:
-                if obj.value is None:
-                    raise DamagedPickleError(self.source, "an array without its data")
-                result = (obj.value, max(1, int(obj.value.size)))
-            elif kind is _DType:
-                result = (obj.dtype(), 1)
-            elif kind in (dict, list, tuple, set, frozenset):
-                if depth >= limits["depth"]:
-                    self._limit(f"its data is nested more than {limits['depth']} levels deep")
-                if key in active:
-                    raise RefusedPickleError("a container that contains itself", self.source)
-                active.add(key)
-                size = 1
-                if kind is dict:
-                    out = {}
-                    for k, v in obj.items():
-                        k, n = visit(k, depth + 1)
-                        v, m = visit(v, depth + 1)
-                        size += n + m
-                        if size > limits["elements"]:
-                            break
-                        try:
-                            out[k] = v
-                        except TypeError:
-                            raise RefusedPickleError(f"a dict keyed by {type(k).__name__}", self.source) from None
-                else:
-                    items = []
-                    for item in obj:
-                        item, n = visit(item, depth + 1)
-                        items.append(item)
-                        size += n
-                        if size > limits["elements"]:
-                            break
-                    try:
-                        out = items if kind is list else kind(items)
-                    except TypeError:
-                        raise RefusedPickleError(f"a {kind.__name__} of arrays", self.source) from None
-                active.discard(key)
-                if size > limits["elements"]:
-                    self._limit(f"its data expands to more than {limits['elements']:,} values (the same "
-                                "lists referred to over and over)")
-                result = (out, size)
-            else:
-                name = getattr(obj, "name", None) if kind in (_Callable, _Marker) else None
-                raise RefusedPickleError(name or f"a {kind.__name__}", self.source)
-            done[key] = result
-            return result
-
-        return visit(root, 0)[0]
-
-
-def _counted(step):
-    def run(self):
-        self._ops += 1
-        if self._ops > self.limits["opcodes"]:
-            self._limit(f"it runs more than {self.limits['opcodes']:,} pickle instructions")
-        step(self)
-    return run
-
-
-RestrictedUnpickler.dispatch = {code: _counted(getattr(RestrictedUnpickler, step.__name__, step))
-                                for code, step in pickle._Unpickler.dispatch.items()}
-
-_LFS_POINTER = b"version https://git-lfs"
+            self.damaged(f"a {dt} number with {len(data)} bytes of data")
+        self.spend(dt.itemsize, "numbers")
+        return np.frombuffer(data, dtype=dt, count=1)[0]
 
 
 def safe_loads(data: bytes, source: str = "the data", limits: dict | None = None):
-    """Unpickle bytes with the restricted unpickler. Raises ``RefusedPickleError`` (names or data a course
-    model never holds), ``DamagedPickleError`` (cut short, corrupted, not a pickle) or ``PickleLimitError``
-    (far too large); all are ``pickle.UnpicklingError``."""
+    """Decode a course model from pickle bytes without unpickling them. Raises ``RefusedPickleError``
+    (something a course model never holds), ``DamagedPickleError`` (cut short, corrupted, not a pickle) or
+    ``PickleLimitError`` (far too large); all are ``pickle.UnpicklingError``."""
     caps = dict(LIMITS, **(limits or {}))
     data = bytes(data)
     if len(data) > caps["file_bytes"]:
         raise PickleLimitError(source, f"it is {len(data):,} bytes, more than {caps['file_bytes']:,} bytes")
     if not data:
         raise DamagedPickleError(source, "the file is empty")
-    if data.startswith(_LFS_POINTER):
+    if data.startswith(LFS_POINTER):
         raise DamagedPickleError(source, "this is a Git LFS pointer, not the model: the file itself was never "
-                                 "downloaded (fetch it with `git lfs pull` or hf_hub_download)")
-    return RestrictedUnpickler(io.BytesIO(data), source, limits).load()
+                                 "downloaded (fetch it with hf_hub_download, or `git lfs pull` in a clone)")
+    try:
+        return _Decoder(source, caps).decode(data)
+    except UnsafePickleError:
+        raise
+    except MemoryError:
+        raise PickleLimitError(source, "it needs more memory than this machine has") from None
+    except Exception as err:  # genops' errors (ValueError...), a stack that runs dry (IndexError)
+        detail = "it ends before the pickle does: cut short" if "exhausted" in str(err) or "not enough" in str(err) \
+            else f"{type(err).__name__}: {str(err)[:150]}"
+        raise DamagedPickleError(source, detail) from None
 
 
 def safe_load(file, source: str | None = None, limits: dict | None = None):
-    """Unpickle an open binary file with the restricted unpickler (read whole, at most ``file_bytes``)."""
+    """``safe_loads`` of an open binary file (read whole, at most ``file_bytes``)."""
     caps = dict(LIMITS, **(limits or {}))
-    source = source or getattr(file, "name", None) or "the file"
+    source = source or str(getattr(file, "name", None) or "the file")
     data = file.read(caps["file_bytes"] + 1)
     if len(data) > caps["file_bytes"]:
         raise PickleLimitError(source, f"it is more than {caps['file_bytes']:,} bytes")

@@ -4,7 +4,7 @@ never hangs and never takes much memory.
 
 Hypothesis makes random bytes, random opcode streams and mutations of honest model pickles (bit flips,
 truncations, opcode splices, deletions, duplicated segments); each batch is loaded in one child process
-with a capped address space (tests/hostile_payloads.load_in_subprocess), so a segfault fails the test
+watched for memory and time (tests/hostile_payloads.load_in_subprocess), so a segfault fails the test
 instead of ending pytest. KIT_FUZZ_EXAMPLES=N runs N batches of 100 (default 8: 800 files, a few seconds).
 """
 from __future__ import annotations
@@ -37,13 +37,14 @@ def _seeds() -> list[bytes]:
     rng = np.random.default_rng(0)
     model = {"env_id": "FrozenLake-v1", "max_steps": 99, "n_eval_episodes": 100, "eval_seed": [1, 2, 3],
              "learning_rate": 0.7, "gamma": 0.95, "qtable": rng.random((16, 4)), "map_name": "4x4",
-             "slippery": False, "score": np.float64(0.5), "flags": np.array([True, False]), "tags": {"a", "b"}}
+             "slippery": False, "score": np.float64(0.5), "flags": np.array([True, False]), "tags": ["a", "b"],
+             "env_kwargs": {"is_slippery": False}}
     seeds = [pickle.dumps(model, protocol=p) for p in range(6)]
     # Protocol 2 names NumPy's functions in text lines: both spellings, whichever NumPy wrote the seeds.
     seeds += [seeds[2].replace(b"numpy._core.", b"numpy.core."), seeds[2].replace(b"numpy.core.", b"numpy._core.")]
     seeds.append(pickle.dumps({"env_id": "Taxi-v3", "qtable": np.zeros((500, 6), np.float32)}, protocol=5))
     small = [build for name, (build, _) in hostile.PICKLES.items()
-             if name not in ("deep_nesting", "colliding_keys", "opcode_flood")]
+             if name not in ("deep_nesting", "colliding_keys", "opcode_flood") and len(build()) < 100_000]
     return seeds + [build() for build in small]
 
 
@@ -92,7 +93,7 @@ def test_any_bytes_load_cleanly_or_fail_clearly(batch):
         outcomes, memory = hostile.load_in_subprocess(files, folder, mem_mb=512, timeout=240)
     wrong = [(files[name][:160], outcome) for name, outcome in outcomes.items()
              if not (outcome.get("ok") == "dict" or outcome.get("error") in ACCEPTED_ERRORS)
-             or outcome["seconds"] >= 5]
+             or outcome["seconds"] >= 5 or len(outcome.get("message", "")) > 1200]
     assert not wrong, f"{len(wrong)} of {len(files)} files were not handled cleanly, e.g.:\n" + \
         "\n".join(f"{data!r}\n  -> {outcome}" for data, outcome in wrong[:5])
     assert memory["peak_mb"] - memory["baseline_mb"] < 400, memory

@@ -207,18 +207,24 @@ def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
     hub.push_to_hub(repo, policy, hyperparameters, eval_env, video_fps=30, endpoint=double.url,
                     token=double.WRITE_TOKEN, eval_seed=123)
     files = double.files(repo)
-    assert set(files) == {"model.pt", "hyperparameters.json", "results.json", "README.md", "replay.mp4"}
+    assert set(files) == {"model.safetensors", "hyperparameters.json", "results.json", "README.md", "replay.mp4"}
     assert json.loads(files["hyperparameters.json"]) == hyperparameters
     metadata, text = _card(files)
     assert metadata["tags"] == ["CartPole-v1", "reinforce", "reinforcement-learning", "custom-implementation",
                                 "deep-rl-class"]
     results = json.loads(files["results.json"])
     assert results["evaluation"]["policy"] == "greedy" and results["n_eval_episodes"] == 5
-    saved = torch.load(io.BytesIO(files["model.pt"]), weights_only=True)
-    assert saved["architecture"] == {"s_size": 4, "a_size": 2, "h_size": 16}  # the exercise's Policy, as a network
+    assert not files["model.safetensors"].startswith(b"\x80") and b"PK" != files["model.safetensors"][:2]  # no pickle
+    from safetensors.torch import load as load_tensors
 
-    loaded = hub.load_from_hub(repo, "model.pt", endpoint=double.url)
-    assert isinstance(loaded, policies.PolicyNetwork) and loaded.architecture == saved["architecture"]
+    header = json.loads(files["model.safetensors"][8:8 + int.from_bytes(files["model.safetensors"][:8], "little")])
+    architecture = json.loads(header["__metadata__"]["architecture"])
+    assert architecture == {"activation": "relu", "s_size": 4, "a_size": 2, "h_size": 16}  # the exercise's Policy
+    assert set(load_tensors(files["model.safetensors"])) == {"net.0.weight", "net.0.bias", "net.2.weight",
+                                                              "net.2.bias", "obs_scale"}
+
+    loaded = hub.load_from_hub(repo, "model.safetensors", endpoint=double.url)
+    assert isinstance(loaded, policies.PolicyNetwork) and loaded.architecture == {"s_size": 4, "a_size": 2, "h_size": 16}
     x = torch.randn(8, 4)
     assert torch.allclose(loaded(x), policy(x), atol=1e-6)  # the same probabilities as the pushed policy
     assert results["evaluation"]["seeds"] == [123]
@@ -226,10 +232,51 @@ def test_push_and_load_policy(double, cartpole_policy, monkeypatch, capsys):
     assert again == pytest.approx((results["mean_reward"], results["std_reward"]))
     snippet = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     assert "reinforce.evaluate_agent(env, 100, 5, policy, greedy=True, seed=123)" in snippet
+    import huggingface_hub.constants
+
     monkeypatch.setenv("HF_ENDPOINT", double.url)
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", double.url)  # the plain part names no endpoint either
     capsys.readouterr()
-    exec(compile(snippet, "README.md", "exec"), {})
+    namespace = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
     assert capsys.readouterr().out.strip() == f"{results['mean_reward']:.2f} +/- {results['std_reward']:.2f}"
+    # the card's plain PyTorch + safetensors lines compute the pushed policy's probabilities
+    assert torch.allclose(namespace["action_probabilities"](x), policy(x), atol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "elu", "leaky_relu"])
+def test_two_hidden_layer_policies_with_any_course_activation_are_pushed(activation, tmp_path):
+    torch = pytest.importorskip("torch", reason=NO_TORCH)
+    import torch.nn.functional as F
+
+    from helpers import policies
+    from helpers.envs import make_env
+
+    class TwoLayer(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2, self.fc3 = torch.nn.Linear(4, 8), torch.nn.Linear(8, 8), torch.nn.Linear(8, 2)
+
+        def forward(self, x):
+            act = getattr(F, activation)
+            return F.softmax(self.fc3(act(self.fc2(act(self.fc1(x))))), dim=-1)
+
+        def act(self, state):
+            probs = self.forward(torch.as_tensor(state, dtype=torch.float32).unsqueeze(0))
+            action = torch.distributions.Categorical(probs).sample()
+            return action.item(), None
+
+    torch.manual_seed(0)
+    policy = TwoLayer()
+    result = hub.push_to_hub(f"{USER}/Reinforce-CartPole-{activation}", policy, {"env_id": "CartPole-v1", "max_t": 50,
+                             "n_evaluation_episodes": 2}, make_env("CartPole-v1"), local_dir=tmp_path / "out", record=False)
+    loaded = hub.load_model_file(result.folder / "model.safetensors")
+    assert loaded.architecture == {"s_size": 4, "a_size": 2, "h_size": [8, 8], "activation": activation}
+    x = torch.randn(16, 4) * 3
+    assert torch.allclose(loaded(x), policy(x), atol=1e-6)
+    with pytest.raises(ValueError, match="computes something else"):  # an activation with its own arguments
+        policies.export_network(torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ELU(alpha=0.3),
+                                                    torch.nn.Linear(8, 2), torch.nn.Softmax(-1)))
 
 
 def test_pixelcopter_policy_dry_run(tmp_path):
@@ -245,13 +292,14 @@ def test_pixelcopter_policy_dry_run(tmp_path):
     result = hub.push_to_hub(f"{USER}/Reinforce-Pixelcopter-PLE-v0", policy, hyperparameters,
                              make_env("Pixelcopter-PLE-v0"), video_fps=30, local_dir=tmp_path / "pc", eval_seed=0)
     names = sorted(p.name for p in result.folder.iterdir())
-    assert names == [".kit-export.json", "README.md", "hyperparameters.json", "model.pt", "replay.mp4", "results.json"]
+    assert names == [".kit-export.json", "README.md", "hyperparameters.json", "model.safetensors", "replay.mp4",
+                     "results.json"]
     metadata = metadata_load(result.folder / "README.md")
     assert metadata["tags"] == ["Pixelcopter-PLE-v0", "reinforce", "reinforcement-learning",
                                 "custom-implementation", "deep-rl-class"]
     results = json.loads((result.folder / "results.json").read_text())
     assert results["pass_mark"] == 5.0 and results["passed"] is (results["result"] >= 5.0)
-    loaded = hub.load_model_file(result.folder / "model.pt")
+    loaded = hub.load_model_file(result.folder / "model.safetensors")
     assert loaded.architecture == policies.export_network(policy).architecture  # the transform travels, by name
     assert loaded.architecture["obs_features"] == "pixelcopter-relative"
     greedy = results["evaluation"]["policy"] == "greedy"
@@ -358,7 +406,7 @@ def test_unreachable_hub(frozenlake_model):
 
 def test_library_offline_error_is_translated(double, frozenlake_model, monkeypatch):
     # If the flag flips after our own check, the library's OfflineModeIsEnabled still becomes a HubPushError.
-    monkeypatch.setattr(hub.upload, "_offline", lambda: False)
+    monkeypatch.setattr(hub.push, "_offline", lambda: False)
     _set_offline(monkeypatch, True)
     with pytest.raises(hub.HubPushError, match="Offline mode is on"):
         hub.push_to_hub(f"{USER}/q-offline2", frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN,
@@ -494,9 +542,11 @@ def test_whole_module_torch_file_refused(double, tmp_path):
     buffer = io.BytesIO()
     torch.save({"model": _Payload(os.system, f"touch {marker}")}, buffer)
     double.add_repo(f"{USER}/evil-pt", {"model.pt": buffer.getvalue()})
-    with pytest.raises(hub.HubLoadError, match="not a weights-only file"):
+    double.clear_requests()
+    with pytest.raises(hub.HubLoadError, match="saved the whole module .* weights_only=False") as info:
         hub.load_from_hub(f"{USER}/evil-pt", "model.pt", endpoint=double.url)
-    assert not marker.exists()
+    assert "model.safetensors" in str(info.value)
+    assert not marker.exists() and not double.requests  # refused before any download
 
 
 def _numpy1_pickle(obj, protocol: int) -> bytes:
@@ -691,9 +741,9 @@ def test_env_id_from_a_file_never_imports_a_module(frozenlake_model, tmp_path, m
     model = dict(frozenlake_model, env_id="kit_evil_env:FrozenLake-v1")
     with pytest.raises(hub.HubLoadError, match="never accepted from a model file"):
         hub.make_env_from_model(model)
-    with pytest.raises(hub.HubLoadError, match="not an env id Gymnasium knows"):
+    with pytest.raises(hub.HubLoadError, match="not one of the course's"):
         hub.evaluate_model(model)
-    with pytest.raises(hub.HubLoadError, match="not an env id Gymnasium knows"):
+    with pytest.raises(hub.HubLoadError, match="not one of the course's"):
         hub.make_env_from_model(dict(frozenlake_model, env_id="NoSuchEnv-v9"))
     assert not (tmp_path / "imported").exists()
 
@@ -805,3 +855,121 @@ def test_policy_push_refuses_zero_episodes(double, cartpole_policy):
         hub.push_to_hub(f"{USER}/Reinforce-zero", policy, dict(hyperparameters, n_evaluation_episodes=0),
                         endpoint=double.url, token=double.WRITE_TOKEN, record=False)
     assert not Path("hub_exports").exists() and double.requests == []
+
+
+# ---- issue 23: repo ids, links, bounded evaluation, messages ------------------------------------------------------
+@pytest.mark.parametrize("bad", ["a" * 5000 + "/q-Taxi-v3", "user/q-Taxi-v3.git", "user/q--x", "usér/q", "user/" + "x" * 97])
+def test_repo_ids_follow_the_hubs_rules(bad):
+    with pytest.raises(hub.InvalidRepoIdError, match="username/repo-name") as info:
+        hub.check_repo_id(bad)
+    assert len(str(info.value)) < 400
+    assert hub.check_repo_id("a" * 96 + "/" + "b" * 96)
+
+
+def _secret(tmp_path) -> Path:
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    return secret
+
+
+def test_an_export_never_writes_through_a_link(frozenlake_model, tmp_path):
+    secret = _secret(tmp_path)
+    export = tmp_path / "exports"
+    folder = export / "q-links"
+    folder.mkdir(parents=True)
+    for name in ("README.md", "results.json", ".kit-export.json"):  # links planted where the kit writes
+        (folder / name).symlink_to(secret)
+    hub.push_to_hub(f"{USER}/q-links", frozenlake_model, dry_run=True, export_root=export, record=False)
+    assert secret.read_text() == "PRIVATE KEY"
+    assert not any((folder / name).is_symlink() for name in ("README.md", "results.json", ".kit-export.json"))
+    linked = tmp_path / "linked-dir"  # local_dir itself a link, or a linked manifest in it
+    linked.symlink_to(folder)
+    with pytest.raises(FileExistsError, match="symbolic link"):
+        hub.push_to_hub(f"{USER}/q-links", frozenlake_model, local_dir=linked, record=False)
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / ".kit-export.json").symlink_to(secret)
+    hub.push_to_hub(f"{USER}/q-links", frozenlake_model, local_dir=own, record=False)
+    assert secret.read_text() == "PRIVATE KEY" and not (own / ".kit-export.json").is_symlink()
+
+
+def test_retry_push_never_uploads_a_linked_file(double, frozenlake_model, tmp_path):
+    secret = _secret(tmp_path)
+    repo = f"{USER}/q-retry-link"
+    result = hub.push_to_hub(repo, frozenlake_model, local_dir=tmp_path / "out", record=False)
+    (result.folder / "README.md").unlink()
+    (result.folder / "README.md").symlink_to(secret)
+    with pytest.raises(hub.HubPushError, match="cannot be read as a plain file"):
+        hub.retry_push(result.folder, repo, endpoint=double.url, token=double.WRITE_TOKEN)
+    (result.folder / "README.md").unlink()
+    (result.folder / "README.md").write_text("---\ntags: [x]\n---\n")
+    (result.folder / "q-learning.pkl").unlink()
+    (result.folder / "q-learning.pkl").symlink_to(secret)
+    with pytest.raises(hub.HubPushError, match="no longer holds the plain files"):
+        hub.retry_push(result.folder, repo, endpoint=double.url, token=double.WRITE_TOKEN)
+    assert not any(b"PRIVATE KEY" in data for data in double.files(repo).values()) if repo in str(double.requests) \
+        else True
+
+
+@pytest.mark.parametrize("env_id", ["CliffWalking-v1", "LunarLander-v3", "Taxi-v3 ", "MountainCar-v0"])
+def test_a_model_file_may_only_name_the_courses_envs(frozenlake_model, env_id):
+    with pytest.raises(hub.HubLoadError, match="not one of the course's") as info:
+        hub.make_env_from_model(dict(frozenlake_model, env_id=env_id))
+    assert len(str(info.value)) < 600
+
+
+def test_evaluation_steps_times_episodes_is_capped(frozenlake_model):
+    from helpers.hub.models import MAX_EVAL_TOTAL_STEPS
+
+    model = dict(frozenlake_model, max_steps=100_000, n_eval_episodes=10_000)
+    with pytest.raises(hub.HubLoadError, match=r"100,000 x 10,000 = 1,000,000,000 steps"):
+        hub.evaluate_model(model)
+    with pytest.raises(ValueError, match="more than the 1,000,000"):
+        hub.push_to_hub(f"{USER}/q-long", model, dry_run=True, record=False)
+    assert 99 * 100 <= MAX_EVAL_TOTAL_STEPS
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_busy_hub_says_try_again_later_when_loading(double, frozenlake_model, tmp_path, monkeypatch, status):
+    import huggingface_hub.utils._http as http
+
+    monkeypatch.setattr(http.time, "sleep", lambda seconds: None)
+    repo = f"{USER}/q-busy"
+    double.add_repo(repo, {"q-learning.pkl": b"x"})
+    double.fail("*", r"/resolve/", status, times=100)
+    with pytest.raises(hub.HubLoadError, match=f"the Hub answered {status}, try again later") as info:
+        hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url, cache_dir=tmp_path / "cache")
+    assert "offline" not in str(info.value)
+
+
+def test_a_non_utf8_remote_card_says_how_to_fix_the_card(double, frozenlake_model):
+    repo = f"{USER}/q-latin1"
+    double.add_repo(repo, {"README.md": "---\ntags: [x]\n---\n# Caf\xe9\n".encode("latin-1")})
+    with pytest.raises(hub.HubPushError, match="not UTF-8 text.*save it as UTF-8") as info:
+        hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert "minute" not in str(info.value) and "retry_push(" in str(info.value)
+
+
+def test_a_push_prints_a_short_summary(double, frozenlake_model, capsys):
+    repo = f"{USER}/q-summary"
+    capsys.readouterr()
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    captured = capsys.readouterr()
+    lines = [line for line in (captured.out + captured.err).splitlines() if line.strip()]
+    assert len(lines) <= 4, lines
+    text = "\n".join(lines)
+    assert "result 1.00" in text and "hub_exports/q-summary/" in text and "README.md" in text
+    assert f"{double.url}/{repo}" in text
+
+
+def test_only_kit_errors_leave_the_load_path_and_stay_short(tmp_path):
+    from helpers.safe_pickle import UnsafePickleError
+
+    cases = {"q-learning.pkl": b"\x80\x02L" + b"9" * 6000 + b"L\n.", "model.safetensors": b"\x10" + b"\0" * 7 + b"{" * 16,
+             "results.json": b"1" * 6000, "weights.bin": b"", "model.pth": b"PK"}
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises((hub.HubLoadError, UnsafePickleError)) as info:
+            hub.load_model_file(path)
+        assert len(str(info.value)) <= 1200, name

@@ -72,8 +72,21 @@ def _usage(kind: str, repo_id: str, results: dict) -> str:
     ev = results["evaluation"]
     env_args = "".join(f", {k}={v!r}" for k, v in results["env_kwargs"].items())
     seed = f", seed={ev['seeds'][0]}" if ev.get("seeds") else ""
-    return ("from helpers import reinforce\nfrom helpers.envs import make_env\n"
-            "from helpers.hub import load_from_hub\n\n"
+    return ("# With plain PyTorch and safetensors: the architecture is JSON in the file's metadata\n"
+            "import json, torch\nfrom huggingface_hub import hf_hub_download\nfrom safetensors import safe_open\n\n"
+            f'with safe_open(hf_hub_download("{repo_id}", "{POLICY_FILE}"), "pt") as f:\n'
+            '    arch = json.loads(f.metadata()["architecture"])  # layer sizes, activation, input scale\n'
+            "    w = {k: f.get_tensor(k) for k in f.keys()}\n"
+            'act = getattr(torch.nn.functional, arch["activation"])\n'
+            'layers = sorted({k.rsplit(".", 1)[0] for k in w if k.startswith("net.")}, key=lambda k: int(k.split(".")[1]))\n\n'
+            "def action_probabilities(observation):  # arch['obs_features'], if set, names a transform applied first\n"
+            '    x = torch.as_tensor(observation, dtype=torch.float32) / w["obs_scale"]\n'
+            "    for i, layer in enumerate(layers):\n"
+            '        x = x @ w[layer + ".weight"].T + w[layer + ".bias"]\n'
+            "        x = act(x) if i < len(layers) - 1 else torch.softmax(x, dim=-1)\n"
+            "    return x\n\n"
+            "# Or with the kit, which rebuilds the policy and evaluates it as the course does\n"
+            "from helpers import reinforce\nfrom helpers.envs import make_env\nfrom helpers.hub import load_from_hub\n\n"
             f'policy = load_from_hub(repo_id="{repo_id}", filename="{POLICY_FILE}")\n'
             f'env = make_env("{results["env_id"]}"{env_args})\n'
             f"mean_reward, std_reward = reinforce.evaluate_agent(env, {ev['max_steps']}, "
@@ -93,7 +106,7 @@ def card_body(kind: str, repo_id: str, results: dict, video: bool = True) -> str
         title = f"REINFORCE agent playing {env_name}"
         about = (f"A policy-gradient (REINFORCE) agent for **{env_name}**, trained with the "
                  f"[Deep RL course kit]({_kit_url()}) (Hugging Face Deep RL course, unit 4).")
-        files = ("`model.pt` (weights and layer sizes, loadable with `torch.load(weights_only=True)`), "
+        files = (f"`{POLICY_FILE}` (weights; the architecture as JSON in its metadata; no pickle), "
                  "`hyperparameters.json`")
     return (f"\n# {title}\n\n{about}\n\n{results_section(results)}\n\n## Usage\n\n"
             f"```python\n{_usage(kind, repo_id, results)}\n```\n\n"

@@ -1,10 +1,17 @@
-"""The Hub module's errors, repo-id checking, and how a library error is read (status, kind)."""
+"""Every error the Hub module raises, and its message: what went wrong and what to do, in at most
+``MAX_MESSAGE`` characters. Also the repo-id check (huggingface_hub's own validator) and the endpoint."""
 from __future__ import annotations
 
-import re
+import os
 from pathlib import Path
 
 TOKENS_URL = "https://huggingface.co/settings/tokens"
+MAX_MESSAGE = 1200
+MAX_NAMESPACE = 96  # the Hub's limit for a user or organisation name, as for a repo name
+
+
+def _bounded(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
 
 
 class HubPushError(RuntimeError):
@@ -12,41 +19,142 @@ class HubPushError(RuntimeError):
 
     def __init__(self, message: str, *, repo_id: str | None = None, folder: Path | None = None,
                  status: int | None = None, cause: BaseException | None = None):
-        super().__init__(message)
+        super().__init__(_bounded(message))
         self.repo_id, self.folder, self.status, self.cause = repo_id, folder, status, cause
 
 
 class HubLoadError(RuntimeError):
-    """A model that could not be downloaded or loaded; the message says why."""
+    """A model that could not be downloaded or loaded; the message says why and what to do."""
+
+    def __init__(self, message: str):
+        super().__init__(_bounded(message))
 
 
 class InvalidRepoIdError(ValueError):
-    """A repo id that is not ``user/name``; raised before any network call."""
-
-
-_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?"
-_REPO_ID_RE = re.compile(rf"{_NAME}/{_NAME}")  # used with fullmatch: "$" would accept a final newline
+    """A repo id that is not ``user/name`` as the Hub accepts it; raised before any network call."""
 
 
 def check_repo_id(repo_id) -> str:
-    """Return ``repo_id`` if it looks like ``user/name``; raise ``InvalidRepoIdError`` otherwise."""
-    if (not isinstance(repo_id, str) or not _REPO_ID_RE.fullmatch(repo_id) or len(repo_id.split("/")[1]) > 96
-            or ".." in repo_id or "--" in repo_id):
-        raise InvalidRepoIdError(
-            f"{repo_id!r} is not a Hub repo id. Write it as 'username/repo-name', e.g. "
-            "'your-username/q-Taxi-v3': letters, digits, '-', '_' and '.', one '/', no spaces "
-            "(your username is shown at https://huggingface.co/settings/profile).")
+    """``repo_id`` if huggingface_hub's validator accepts it as ``namespace/name`` (ASCII, one '/', at most 96
+    characters each side, no '--', '..' or final '.git'); ``InvalidRepoIdError`` otherwise."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    problem = None
+    if not isinstance(repo_id, str) or repo_id.count("/") != 1:
+        problem = "write it as 'username/repo-name', with one '/'"
+    elif not repo_id.isascii() or not repo_id.isprintable() or len(repo_id.split("/")[0]) > MAX_NAMESPACE:
+        problem = f"use only ASCII letters, digits, '-', '_' and '.', at most {MAX_NAMESPACE} on each side of the '/'"
+    else:
+        try:
+            validate_repo_id(repo_id)
+        except HFValidationError as err:
+            problem = str(err).split(":")[0][:150]
+    if problem:
+        shown = repr(repo_id[:100]) if isinstance(repo_id, str) else type(repo_id).__name__
+        raise InvalidRepoIdError(f"{shown} is not a Hub repo id ({problem}). Write it as 'username/repo-name', e.g. "
+                                 "'your-username/q-Taxi-v3' (your username is shown at "
+                                 "https://huggingface.co/settings/profile).")
     return repo_id
 
 
-def http_status(err) -> int | None:
-    """The HTTP status of a huggingface_hub / requests / httpx error, or None."""
-    response = getattr(err, "response", None)
-    return getattr(response, "status_code", None)
+def hub_endpoint(endpoint: str | None) -> str | None:
+    # HF_ENDPOINT is read at call time too, so setting it in a running notebook takes effect.
+    return endpoint or os.environ.get("HF_ENDPOINT") or None
 
 
-def is_expected(err) -> bool:
-    """True for errors the kit translates fully (HTTP, offline, connection); their traceback is noise."""
+def hub_status(err) -> int | None:
+    """The HTTP status behind a huggingface_hub / httpx / requests error, looking through wrapping errors
+    (older clients wrap a 5xx in a LocalEntryNotFoundError)."""
+    for _ in range(5):
+        status = getattr(getattr(err, "response", None), "status_code", None)
+        if isinstance(status, int) or err is None:
+            return status
+        err = err.__cause__ or err.__context__
+    return None
+
+
+def _busy(status) -> str | None:
+    if status is not None and (status >= 500 or status == 429):
+        return f"the Hub answered {status}, try again later (it is busy or down; not your fault)"
+    return None
+
+
+def _offline(err) -> bool:
     name = type(err).__name__
-    return (http_status(err) is not None or "Offline" in name or "Connect" in name or "Timeout" in name
-            or isinstance(err, OSError))
+    return "Offline" in name or "Connect" in name or "Timeout" in name or isinstance(err, OSError)
+
+
+def load_error(err, repo_id: str, filename: str) -> HubLoadError:
+    """What a failed download means for the learner."""
+    name, status = type(err).__name__, hub_status(err)
+    filename = filename[:80]
+    if _busy(status):
+        why = f"Could not download {filename!r} from {repo_id!r}: {_busy(status)}."
+    elif "RepositoryNotFound" in name or (status in (401, 404) and "Entry" not in name and "Revision" not in name):
+        why = (f"There is no model repo {repo_id!r} on the Hub (or it is private or gated): check the spelling, "
+               "e.g. 'ThomasSimonini/q-Taxi-v3'.")
+    elif "EntryNotFound" in name and "LocalEntry" not in name:
+        why = f"The repo {repo_id!r} has no file {filename!r}: check the file name on the repo's 'Files' tab."
+    elif "RevisionNotFound" in name:
+        why = f"The repo {repo_id!r} has no such revision: check the branch, tag or commit you asked for."
+    elif "LocalEntryNotFound" in name or _offline(err):
+        why = (f"{filename!r} of {repo_id!r} is not in the local Hub cache and the Hub cannot be reached "
+               "(offline mode or no internet). Connect, or unset HF_HUB_OFFLINE, and try again.")
+    elif status is not None:
+        why = f"The Hub answered {status} for {repo_id}/{filename}: {str(err)[:200]}. Check the repo id and try again."
+    else:
+        why = f"Could not download {filename!r} from {repo_id!r} ({name}: {str(err)[:200]}). Try again later."
+    return HubLoadError(why)
+
+
+def push_error(err, repo_id: str, folder: Path, kept: str, api) -> HubPushError:
+    """What a failed upload means, and what to do; ``kept`` says where the files are and how to retry."""
+    status = hub_status(err)
+    name = type(err).__name__
+    user = repo_id.split("/")[0]
+    if "Offline" in name:
+        why = "Offline mode is on (HF_HUB_OFFLINE=1), so nothing was uploaded."
+    elif status == 401:
+        why = (f"The Hub refused your token (401 Unauthorized): it is missing, mistyped, expired or revoked. "
+               f"Create a token with WRITE access at {TOKENS_URL} and log in again (notebook_login(), "
+               "`hf auth login`, or the HF_TOKEN secret).")
+    elif status == 403:
+        who = ""
+        try:
+            info = api.whoami()
+            role = (info.get("auth", {}).get("accessToken", {}) or {}).get("role")
+            who = f" You are logged in as {str(info.get('name'))[:100]!r}" + (f" with a {role!r} token." if role else ".")
+        except Exception:
+            pass
+        why = (f"The Hub refused to let this token write to {repo_id} (403 Forbidden).{who} Pushing needs a "
+               f"token with WRITE access (a 'read' token is refused): create one at {TOKENS_URL}. Also check "
+               f"that {user!r} is your username (or an organisation you may write to).")
+    elif status == 404:
+        why = f"The Hub answered 404 Not Found for {repo_id}: check the username part of the repo id."
+    elif _busy(status):
+        why = f"Nothing was uploaded: {_busy(status)}."
+    elif status is not None:
+        why = f"The Hub refused the upload ({status}): {str(err)[:200]}"
+    elif _offline(err):
+        why = ("Could not reach the Hub (no internet connection?). On Kaggle, switch Internet on in the "
+               "notebook's settings.")
+    else:
+        why = f"The upload failed: {name}: {str(err)[:200]}"
+    return HubPushError(f"{why} {kept}", repo_id=repo_id, folder=folder, status=status, cause=err)
+
+
+def card_error(err, repo_id: str, folder: Path, retry: str) -> HubPushError:
+    """The repo's existing card could not be read: stop before anything is uploaded, so it is never lost."""
+    status = hub_status(err)
+    if isinstance(err, UnicodeDecodeError):
+        return HubPushError(
+            f"The model card (README.md) that {repo_id} already has is not UTF-8 text, so the kit cannot keep its text "
+            "and stopped before uploading anything. Open the repo on the Hub, edit README.md and save it as UTF-8 "
+            f"(or delete it), then upload again without retraining: {retry}.", repo_id=repo_id, folder=folder, cause=err)
+    what = _busy(status) or (f"the Hub answered {status}" if status is not None else
+                             f"{type(err).__name__}: {str(err)[:150]}")
+    return HubPushError(
+        f"Could not read the model card (README.md) that {repo_id} already has ({what}). The kit keeps an existing "
+        "card's text, so it stopped before uploading anything rather than risk replacing your card: the repo is "
+        f"unchanged, and your local folder {folder}/ is intact. Once the Hub answers, upload again: {retry}.",
+        repo_id=repo_id, folder=folder, status=status, cause=err)

@@ -1,7 +1,8 @@
 """Download a model from the Hub and load it without running code from it.
 
-Q-learning pickles go through ``helpers.safe_pickle``; policy weights through
-``torch.load(weights_only=True)`` and are rebuilt from their stated layer sizes.
+Q-learning pickles are decoded by ``helpers.safe_pickle`` (never unpickled); policies are read from
+``model.safetensors`` (weights, and the architecture as JSON), checked before anything is built. A
+``model.pt`` is never opened: the course's holds a whole pickled module.
 """
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from helpers.hub.errors import HubLoadError, check_repo_id, http_status, is_expected
-from helpers.hub.models import QLEARNING_FILE
-from helpers.hub.upload import hub_endpoint
-from helpers.safe_pickle import short_repr
+from helpers.hub.errors import HubLoadError, check_repo_id, hub_endpoint, load_error
+from helpers.hub.models import POLICY_FILE, QLEARNING_FILE, check_qtable
+from helpers.safe_pickle import (LIMITS, DamagedPickleError, PickleLimitError, read_model_bytes, safe_loads,
+                                 short_repr)
+
+_KINDS = {".pkl": "pickle", ".pickle": "pickle", ".safetensors": "policy", ".json": "json", ".pt": "pt", ".pth": "pt"}
+# A policy's stated layer sizes are checked before anything is built from them.
+MAX_LAYER_WIDTH = 4096
+MAX_HIDDEN_LAYERS = 8
+MAX_PARAMETERS = 2_000_000       # 8 MB of float32 weights; a Pixelcopter policy has about 9,000
+MAX_HEADER_BYTES = 2**20         # a safetensors header (the tensors' names, shapes and the architecture)
 
 
 def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str | None = None,
@@ -22,30 +30,44 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
                   local_files_only: bool = False, policy_class=None):
     """Download ``filename`` from ``repo_id`` and load it without running code from it.
 
-    * ``*.pkl``: a course Q-learning model dict, unpickled by ``helpers.safe_pickle`` (only numbers,
-      strings, containers and NumPy arrays; anything else is refused by name). Old course models
-      (NumPy 1.x pickles) load unchanged.
-    * ``*.pt``: a policy pushed by the kit, loaded weights-only and rebuilt as ``policy_class``
-      (default ``helpers.policies.PolicyNetwork``), ready to evaluate.
+    * ``*.pkl``: a course Q-learning model dict, decoded by ``helpers.safe_pickle`` (numbers, strings, short
+      lists and NumPy arrays of numbers; anything else is refused by name). Old course models (NumPy 1.x
+      pickles) load unchanged.
+    * ``model.safetensors``: a policy pushed by the kit, rebuilt as ``policy_class`` (default
+      ``helpers.policies.PolicyNetwork``) from its stated architecture, ready to evaluate.
     * ``*.json``: the parsed JSON.
-    The download goes through the library's cache (``HF_HUB_CACHE``); offline (``HF_HUB_OFFLINE=1``) it
-    is served from there.
+    A ``model.pt`` is refused without being downloaded (see ``load_model_file``). The download goes through
+    the library's cache (``HF_HUB_CACHE``); offline (``HF_HUB_OFFLINE=1``) it is served from there.
     """
     check_repo_id(repo_id)
+    _kind(filename)  # a file the kit will not open is refused before any download
     from huggingface_hub import hf_hub_download
 
+    download = dict(revision=revision, token=token, endpoint=hub_endpoint(endpoint), cache_dir=cache_dir,
+                    local_files_only=local_files_only)
     try:
-        path = hf_hub_download(repo_id, filename, revision=revision, token=token, endpoint=hub_endpoint(endpoint),
-                               cache_dir=cache_dir, local_files_only=local_files_only)
+        path = hf_hub_download(repo_id, filename, **download)
     except Exception as err:
-        expected = is_expected(err) or "NotFound" in type(err).__name__
-        raise _load_error(err, repo_id, filename) from (None if expected else err)
+        raise load_error(err, repo_id, filename) from None
     model = load_model_file(path, policy_class=policy_class)
-    if isinstance(model, dict) and "qtable" in model and str(model.get("env_id", "")).startswith("FrozenLake"):
-        _lake_from_card(model, repo_id, filename, dict(revision=revision, token=token,
-                                                       endpoint=hub_endpoint(endpoint), cache_dir=cache_dir,
-                                                       local_files_only=local_files_only))
+    if isinstance(model, dict) and "qtable" in model and str(model.get("env_id", ""))[:20].startswith("FrozenLake"):
+        _lake_from_card(model, repo_id, filename, download)
     return model
+
+
+def _kind(name) -> str:
+    name = Path(str(name)).name
+    kind = _KINDS.get(Path(name).suffix.lower())
+    if kind is None:
+        raise HubLoadError(f"Don't know how to load {name[:80]!r} safely: the kit loads .pkl (Q-learning models), "
+                           f"{POLICY_FILE} (policies pushed by the kit) and .json files.")
+    if kind == "pt":
+        raise HubLoadError(
+            f"{name[:80]} is a pickled PyTorch file, which the kit never opens: the course's unit 4 saved the whole "
+            "module in it (torch.save(model)), and loading that runs code from the file. The kit publishes policies "
+            f"as {POLICY_FILE} instead (weights and layer sizes, no code). Ask the author to re-push with the kit; "
+            "if you trust the file, you can load it yourself with torch.load(path, weights_only=False).")
+    return kind
 
 
 _CARD_LAKE = re.compile(r"FrozenLake-v1-(4x4|8x8)(-no_slippery)?(?![\w-])")
@@ -71,8 +93,7 @@ def _lake_from_card(model: dict, repo_id: str, filename: str, download: dict) ->
     except Exception:  # no card, offline without it in the cache...: the model stays as it is
         return
     front = text.split("\n---", 1)[0] if text.startswith("---") else ""
-    tags = set(_CARD_LAKE.findall(front)) if front else set()
-    found = {(size, bool(no_slip)) for size, no_slip in tags}
+    found = {(size, bool(no_slip)) for size, no_slip in _CARD_LAKE.findall(front)}
     if len(found) != 1:
         return  # no env tag, or several that disagree: leave it to make_env_from_model to say what is missing
     size, not_slippery = found.pop()
@@ -88,159 +109,63 @@ def _lake_from_card(model: dict, repo_id: str, filename: str, download: dict) ->
     print(f"{filename} does not say {missing}; its repo card's env tag is {env_name}, so the kit set {settings}.")
 
 
-def _load_error(err, repo_id: str, filename: str) -> HubLoadError:
-    name, status = type(err).__name__, http_status(err)
-    if "LocalEntryNotFound" in name or "Offline" in name:
-        why = (f"{filename!r} of {repo_id!r} is not in the local Hub cache and the Hub cannot be reached "
-               "(offline mode or no internet). Connect, or unset HF_HUB_OFFLINE, and try again.")
-    elif "RepositoryNotFound" in name or (status in (401, 404) and "Entry" not in name and "Revision" not in name):
-        why = (f"There is no model repo {repo_id!r} on the Hub (or it is private or gated): check the spelling, "
-               "e.g. 'ThomasSimonini/q-Taxi-v3'.")
-    elif "EntryNotFound" in name:
-        why = f"The repo {repo_id!r} has no file {filename!r}: check the file name on the repo's 'Files' tab."
-    elif "RevisionNotFound" in name:
-        why = f"The repo {repo_id!r} has no such revision."
-    elif status is not None:
-        why = f"The Hub answered {status} for {repo_id}/{filename}: {err}"
-    else:
-        why = f"Could not download {filename!r} from {repo_id!r}: {name}: {err}"
-    return HubLoadError(why)
-
-
-# The largest file of each kind the kit opens (a Taxi Q-table is 25 KB, a Pixelcopter policy 40 KB).
-MAX_PICKLE_BYTES = 64 * 2**20
-MAX_JSON_BYTES = 16 * 2**20
-MAX_POLICY_BYTES = 64 * 2**20        # model.pt on disk
-MAX_POLICY_UNPACKED = 128 * 2**20    # its zip members, unpacked
-MAX_POLICY_MEMBERS = 10_000
-# A policy's stated layer sizes are checked before anything is built from them.
-MAX_LAYER_WIDTH = 4096
-MAX_HIDDEN_LAYERS = 8
-MAX_PARAMETERS = 10_000_000
-_LFS_POINTER = b"version https://git-lfs"
-
-
 def load_model_file(path, *, policy_class=None):
     """Load a model file that is already on disk, by its extension (see ``load_from_hub``).
 
-    Whatever the file holds, this returns a checked model or raises an error that says what is wrong
-    (``RefusedPickleError`` for a pickle that asks for code, ``HubLoadError`` for everything else: a
-    damaged, cut-short or oversized file, a Git LFS pointer, a dict that is not a course model...)."""
+    Whatever the file holds, this returns a checked model or raises one of the kit's errors, which says what
+    is wrong: ``RefusedPickleError`` for a pickle that holds what a course model never does, ``HubLoadError``
+    for everything else (damaged, cut short or oversized, a Git LFS pointer, not a course model...)."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    limits = {".pkl": MAX_PICKLE_BYTES, ".pickle": MAX_PICKLE_BYTES, ".pt": MAX_POLICY_BYTES,
-              ".pth": MAX_POLICY_BYTES, ".json": MAX_JSON_BYTES}
-    if suffix not in limits:
-        raise HubLoadError(f"Don't know how to load {path.name!r} safely: the kit loads .pkl (Q-learning models), "
-                           ".pt (policies pushed by the kit) and .json files.")
-    size = path.stat().st_size
-    if size > limits[suffix]:
-        raise HubLoadError(f"{path.name} is {size:,} bytes, more than the {limits[suffix]:,} the kit opens for a "
-                           f"{suffix} file (course models are far smaller), so it was not loaded.")
-    with open(path, "rb") as f:
-        head = f.read(len(_LFS_POINTER))
-    if head == _LFS_POINTER:
-        raise HubLoadError(f"{path.name}: this is a Git LFS pointer, not the model: the repo stores the file with "
-                           "Git LFS and only the small pointer file was fetched. Download the file itself with "
-                           "load_from_hub / hf_hub_download, or run `git lfs pull` in your clone.")
-    if suffix in (".pkl", ".pickle"):
-        return _load_qlearning(path)
-    if suffix in (".pt", ".pth"):
-        return _load_policy(path, policy_class)
+    kind = _kind(path.name)
     try:
-        return json.loads(path.read_bytes().decode("utf-8"))
+        data = read_model_bytes(path, path.name[:80])
+        if kind == "pickle":
+            return _load_qlearning(data, path.name[:80])
+    except (DamagedPickleError, PickleLimitError) as err:
+        raise HubLoadError(str(err)) from None
+    if kind == "policy":
+        return _load_policy(data, path.name[:80], policy_class)
+    try:
+        return json.loads(data.decode("utf-8"))
     except RecursionError:
-        raise HubLoadError(f"{path.name} nests its JSON too deeply to read; it is not a file the kit wrote.") from None
-    except (ValueError, UnicodeDecodeError) as err:
-        raise HubLoadError(f"{path.name} is not valid JSON ({str(err)[:120]}): it is damaged or incomplete; "
+        raise HubLoadError(f"{path.name[:80]} nests its JSON too deeply to read; it is not a file the kit wrote.") from None
+    except ValueError as err:  # UnicodeDecodeError and JSONDecodeError included
+        raise HubLoadError(f"{path.name[:80]} is not valid JSON ({str(err)[:120]}): it is damaged or incomplete; "
                            "download it again.") from None
 
 
-def _load_qlearning(path: Path) -> dict:
-    from helpers.hub.models import check_qtable
-    from helpers.safe_pickle import DamagedPickleError, PickleLimitError, safe_load
-
-    with open(path, "rb") as f:
-        try:
-            model = safe_load(f, source=path.name, limits={"file_bytes": MAX_PICKLE_BYTES})
-        except (DamagedPickleError, PickleLimitError) as err:
-            raise HubLoadError(str(err)) from None
+def _load_qlearning(data: bytes, source: str) -> dict:
+    model = safe_loads(data, source)
     if not isinstance(model, dict):
-        raise HubLoadError(f"{path.name} holds a {type(model).__name__}, not a course Q-learning model (a dict "
-                           "with the env id, the hyperparameters and a 'qtable'). Check the file name on the repo's "
-                           "'Files' tab.")
+        raise HubLoadError(f"{source} holds a {type(model).__name__}, not a course Q-learning model (a dict with the "
+                           "env id, the hyperparameters and a 'qtable'). Check the file name on the repo's 'Files' tab.")
     if "qtable" not in model:
         keys = ", ".join(short_repr(k) for k in list(model)[:10])
-        raise HubLoadError(f"{path.name} is a dict without a 'qtable' (its keys: {keys or 'none'}), so it is not a "
+        raise HubLoadError(f"{source} is a dict without a 'qtable' (its keys: {keys or 'none'}), so it is not a "
                            "course Q-learning model. Check the file name on the repo's 'Files' tab.")
-    model["qtable"] = check_qtable(model["qtable"], source=path.name)
+    model["qtable"] = check_qtable(model["qtable"], source=source)
     return model
 
 
-def _zip_problem(path: Path) -> str | None:
-    """Why ``path`` is not a torch zip archive the kit may open, or None. Reads only the zip's directory:
-    a .pt that inflates to gigabytes is refused before torch unpacks anything."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-        return f"damaged:it is not a readable zip archive ({err})"
-    if len(members) > MAX_POLICY_MEMBERS:
-        return f"limit:it holds {len(members):,} files"
-    unpacked = sum(m.file_size for m in members)
-    if unpacked > MAX_POLICY_UNPACKED:
-        return f"limit:it unpacks to {unpacked:,} bytes, more than {MAX_POLICY_UNPACKED:,}"
-    if not any(m.filename.endswith("/data.pkl") or m.filename == "data.pkl" for m in members):
-        return "damaged:it has no data.pkl, so it is not a torch file"
-    return None
-
-
-def _pt_failure(path: Path) -> str:
-    """'whole-module' when the torch file is intact and pickles classes or functions (the course's
-    torch.save(model)), else 'damaged'."""
-    import pickletools
-    import zipfile
-
-    names = []
-    try:
-        with zipfile.ZipFile(path) as zf:
-            if zf.testzip() is not None:
-                return "damaged"
-            member = next(m for m in zf.infolist() if m.filename.endswith("data.pkl"))
-            data = zf.read(member)
-        strings = []
-        for opcode, arg, _ in pickletools.genops(data):
-            if opcode.name in ("GLOBAL", "INST"):
-                names.append(str(arg).replace(" ", "."))
-            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
-                names.append(f"{strings[-2]}.{strings[-1]}")
-            elif isinstance(arg, str):
-                strings.append(arg)
-    except Exception:  # a broken zip or a cut-short pickle, whatever the library calls it
-        return "damaged"
-    data_only = ("torch._utils.", "torch.serialization.", "collections.OrderedDict", "torch._tensor.")
-    code = [n for n in names if not n.startswith(data_only) and not (n.startswith("torch.") and
-                                                                     n.endswith(("Storage", "dtype", "Size", "device")))]
-    return "whole-module" if code else "damaged"
-
-
 def check_architecture(arch, source: str) -> dict:
-    """A policy's stated layer sizes, if they are whole numbers within the kit's bounds (checked before
-    any layer is built: a 3 KB file could otherwise ask for billions of weights)."""
+    """A policy's stated architecture, if its layer sizes are whole numbers within the kit's bounds and its
+    activation and input transform are ones the kit knows (checked before any layer is built: a few bytes
+    could otherwise ask for billions of weights)."""
+    from helpers.features import OBS_FEATURES
+    from helpers.policies import ACTIVATIONS
+
     def width(value) -> bool:
         return type(value) is int and 1 <= value <= MAX_LAYER_WIDTH
 
     problem = None
-    if not isinstance(arch, Mapping) or not all(isinstance(k, str) for k in arch):
-        problem = "its 'architecture' is not a dict of layer sizes"
+    if not isinstance(arch, dict):
+        problem = "its architecture is not a dict of layer sizes"
     else:
-        unknown = set(arch) - {"s_size", "a_size", "h_size", "obs_scale", "obs_features"}
+        unknown = set(arch) - {"s_size", "a_size", "h_size", "obs_scale", "obs_features", "activation"}
         hidden = arch.get("h_size")
-        hidden = [hidden] if type(hidden) is int else list(hidden) if isinstance(hidden, (list, tuple)) else None
+        hidden = [hidden] if type(hidden) is int else hidden if type(hidden) is list else None
         if unknown:
-            problem = f"its 'architecture' has keys the kit does not know: {sorted(unknown)[:5]}"
+            problem = f"its architecture has keys the kit does not know: {short_repr(sorted(unknown)[:5])}"
         elif not (width(arch.get("s_size")) and width(arch.get("a_size"))):
             problem = f"s_size and a_size must be whole numbers from 1 to {MAX_LAYER_WIDTH}"
         elif hidden is None or not 1 <= len(hidden) <= MAX_HIDDEN_LAYERS or not all(width(h) for h in hidden):
@@ -252,52 +177,71 @@ def check_architecture(arch, source: str) -> dict:
             scale = arch.get("obs_scale")
             if params > MAX_PARAMETERS:
                 problem = f"its layers would hold {params:,} weights, more than {MAX_PARAMETERS:,}"
-            elif scale is not None and not (isinstance(scale, (list, tuple)) and len(scale) == arch["s_size"] and
-                                            all(type(v) in (int, float) and math.isfinite(v) for v in scale)):
-                problem = "obs_scale must be one finite number per observation feature"
-            elif arch.get("obs_features") is not None and not isinstance(arch["obs_features"], str):
-                problem = "obs_features must be a name"
+            elif scale is not None and not (type(scale) is list and len(scale) == arch["s_size"] and
+                                            all(type(v) in (int, float) and math.isfinite(v) and v != 0 for v in scale)):
+                problem = "obs_scale must be one finite, non-zero number per observation feature"
+            elif arch.get("obs_features") is not None and arch["obs_features"] not in OBS_FEATURES:
+                problem = f"obs_features must be one of {sorted(OBS_FEATURES)}"
+            elif arch.get("activation", "relu") not in ACTIVATIONS:
+                problem = f"activation must be one of {', '.join(ACTIVATIONS)}"
     if problem:
-        raise HubLoadError(f"{source} states a policy the kit will not build: {problem} (got "
-                           f"{short_repr(arch)}). It was not written by the kit, or it was altered.")
+        raise HubLoadError(f"{source} states a policy the kit will not build: {problem} (got {short_repr(arch)}). It "
+                           "was not written by the kit, or it was altered.")
     return dict(arch)
 
 
-def _load_policy(path: Path, policy_class=None):
-    problem = _zip_problem(path)
-    if problem is not None:
-        kind, why = problem.split(":", 1)
-        if kind == "limit":
-            raise HubLoadError(f"{path.name} was not loaded: {why}, far more than any policy the kit saves (a zip "
-                               "that inflates to a huge size would exhaust the memory).")
-        raise HubLoadError(f"{path.name} is damaged or incomplete: {why}. Download it again (delete it from the Hub "
-                           "cache first); if it is on the Hub like this, ask the author to re-push it.")
+def _expected_shapes(arch: dict) -> dict:
+    hidden = [arch["h_size"]] if type(arch["h_size"]) is int else arch["h_size"]
+    widths = [arch["s_size"], *hidden, arch["a_size"]]
+    shapes = {"obs_scale": [arch["s_size"]]}
+    for i, (a, b) in enumerate(zip(widths, widths[1:])):  # PolicyNetwork.net: Linear, activation, Linear...
+        shapes[f"net.{2 * i}.weight"], shapes[f"net.{2 * i}.bias"] = [b, a], [b]
+    return shapes
+
+
+def _load_policy(data: bytes, source: str, policy_class=None):
+    """A policy from ``model.safetensors``: header and architecture checked, then the weights read."""
+    damaged = (f"{source} is damaged or incomplete ({{}}). Download it again (delete it from the Hub cache first); "
+               "if it is on the Hub like this, ask the author to re-push it.")
+    size = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
+    if not 2 <= size <= min(MAX_HEADER_BYTES, len(data) - 8):
+        raise HubLoadError(damaged.format("its safetensors header is missing or has a wrong length"))
+    try:
+        header = json.loads(data[8:8 + size].decode("utf-8"))
+        meta = header.pop("__metadata__", None) or {}
+        text = meta["architecture"]
+        if type(text) is not str or len(text) > 2**16:
+            raise ValueError("no architecture text of a sane length")
+        architecture = json.loads(text)
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
+        raise HubLoadError(f"{source} holds no readable architecture (the JSON in its metadata that states the layer "
+                           "sizes): it was not pushed by the kit, or it is damaged. Download it again, or build the "
+                           "policy yourself and load its weights with safetensors.torch.load_file.") from None
+    architecture = check_architecture(architecture, source)
+    expected = _expected_shapes(architecture)
+    stated = {k: (v.get("dtype"), v.get("shape")) if isinstance(v, dict) else (None, None) for k, v in header.items()}
+    wrong = sorted(set(stated) ^ set(expected)) or sorted(
+        k for k, (dtype, shape) in stated.items() if dtype not in ("F32", "F16", "BF16", "F64") or shape != expected[k])
+    if wrong:
+        raise HubLoadError(f"{source}'s weights do not fit its stated architecture ({short_repr(wrong[:3])}): the file "
+                           "is damaged or was altered. Download it again.")
     import torch
+    from safetensors.torch import load as load_tensors
 
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        if _pt_failure(path) == "whole-module":
-            raise HubLoadError(
-                f"{path.name} is not a weights-only file. The course's unit 4 saved the whole module "
-                "(torch.save(model)); loading that would run code from the file, so the kit refuses it. Ask the "
-                "author to re-push with the kit, or, if you trust the file, load it yourself with "
-                f"torch.load(path, weights_only=False). ({type(err).__name__})") from None
-        raise HubLoadError(f"{path.name} is damaged or incomplete: torch could not read it ({type(err).__name__}: "
-                           f"{str(err)[:150]}). Download it again (delete it from the Hub cache first); if it is "
-                           "on the Hub like this, ask the author to re-push it.") from None
-    if not (isinstance(saved, Mapping) and "state_dict" in saved and "architecture" in saved):
-        raise HubLoadError(f"{path.name} holds no layer sizes ('architecture'): it was not pushed by the kit. "
-                           "Build your Policy yourself and use policy.load_state_dict(torch.load(path, "
-                           "weights_only=True)).")
-    architecture = check_architecture(saved["architecture"], path.name)
+        tensors = load_tensors(data)
+    except Exception as err:  # safetensors' own checks: offsets, lengths
+        raise HubLoadError(damaged.format(f"{type(err).__name__}: {str(err)[:120]}")) from None
     if policy_class is None:
         from helpers.policies import PolicyNetwork as policy_class
+    policy = policy_class(**architecture)
     try:
-        policy = policy_class(**architecture)
-        policy.load_state_dict(saved["state_dict"])
+        policy.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()})
     except (RuntimeError, ValueError, TypeError, KeyError) as err:
-        raise HubLoadError(f"{path.name}'s weights do not fit its stated layer sizes ({str(err)[:200]}): the file "
-                           "is damaged or was altered. Download it again.") from None
+        raise HubLoadError(f"{source}'s weights do not fit its stated layer sizes ({str(err)[:200]}): the file is "
+                           "damaged or was altered. Download it again.") from None
     policy.eval()
     return policy
+
+
+__all__ = ["load_from_hub", "load_model_file", "check_architecture", "LIMITS"]

@@ -1,7 +1,9 @@
 """What a pushed agent is on disk, and the env it was trained on.
 
 A Q-learning agent is the course's model dict (hyperparameters, env arguments and the Q-table, pickled
-as ``q-learning.pkl``); a policy is ``model.pt`` in the kit's weights-only format. The env arguments a
+as ``q-learning.pkl``); a policy is ``model.safetensors`` (``helpers.policies.save_policy``). What a
+downloaded model may ask for is checked here: one of the course's envs, known env arguments, bounded
+evaluation counts, a finite Q-table of the env's shape. The env arguments a
 model carries rebuild the exact env it was trained on; FrozenLake's two settings (the map and the ice)
 are read and written by ``lake_settings`` alone, whatever spelling a model uses.
 """
@@ -17,24 +19,23 @@ from helpers.hub.errors import HubLoadError
 from helpers.safe_pickle import short_repr
 
 QLEARNING_FILE = "q-learning.pkl"
-POLICY_FILE = "model.pt"
-POLICY_FORMAT = "deep-rl-kit/policy-v1"
+POLICY_FILE = "model.safetensors"
 
 # The keys of the course's Q-learning model dict (everything else in a model describes its env).
 COURSE_MODEL_KEYS = ("env_id", "max_steps", "n_training_episodes", "n_eval_episodes", "eval_seed",
                      "learning_rate", "gamma", "max_epsilon", "min_epsilon", "decay_rate", "qtable")
 _LAKE_KEYS = ("map_name", "desc", "is_slippery", "slippery")
 
-# What a model file (downloaded, so not trusted) may ask for. The env id must be one Gymnasium has
-# registered, with no "module:" prefix (Gymnasium imports that module); the course's are below. Env
-# arguments: FrozenLake's map and ice, and a few switches of the others; anything else must come from
-# the caller (make_env_from_model(model, name=value)), who can judge it.
+# What a model file (downloaded, so not trusted) may ask for. The env id must be one of the course's (all
+# have a time limit and none needs an extra install); env arguments: FrozenLake's map and ice, and a few
+# switches of the others; anything else must come from the caller (make_env_from_model(model, name=value)).
 COURSE_ENV_IDS = ("FrozenLake-v1", "Taxi-v3", "CartPole-v1", "Pixelcopter-PLE-v0", "Pong-PLE-v0")
 LAKE_MAPS = ("4x4", "8x8")
 MAX_LAKE_SIDE = 64
 FILE_ENV_SWITCHES = {"Taxi": ("is_rainy", "fickle_passenger"), "CartPole": ("sutton_barto_reward",)}
 MAX_EVAL_EPISODES = 10_000
 MAX_EVAL_STEPS = 100_000
+MAX_EVAL_TOTAL_STEPS = 1_000_000  # max_steps x n_eval_episodes (the course's Taxi: 99 x 100); a few minutes at most
 
 
 def _is_lake(env_id: str) -> bool:
@@ -128,16 +129,12 @@ def qlearning_model(config, qtable) -> dict:
 
 
 def check_env_id(env_id) -> str:
-    """``env_id`` if it is an env id Gymnasium has registered, written without a ``module:`` prefix."""
-    import gymnasium as gym
-
-    if not isinstance(env_id, str) or ":" in env_id or len(env_id) > 100 or \
-            env_id not in gym.envs.registration.registry:
-        shown = short_repr(env_id)
-        raise HubLoadError(f"This model names the env {shown}, which is not an env id Gymnasium knows (the "
-                           f"course's are {', '.join(COURSE_ENV_IDS)}; a 'module:' prefix, which would make "
-                           "Gymnasium import that module, is never accepted from a model file). Build the env "
-                           "yourself and pass it: evaluate_model(model, env).")
+    """``env_id`` if it is one of the course's envs (``COURSE_ENV_IDS``)."""
+    if env_id not in COURSE_ENV_IDS or type(env_id) is not str:
+        raise HubLoadError(f"This model names the env {short_repr(env_id)}, which is not one of the course's "
+                           f"({', '.join(COURSE_ENV_IDS)}); any other id, or a 'module:' prefix (Gymnasium would import that "
+                           "module), is never accepted from a model file. If you "
+                           "trust it, build the env yourself and pass it: evaluate_model(model, env).")
     return env_id
 
 
@@ -239,6 +236,15 @@ def eval_count(value, name: str, most: int) -> int:
                        f"Set it yourself, e.g. model['{name}'] = 100.")
 
 
+def check_eval_budget(max_steps: int, n_eval: int) -> None:
+    """``max_steps x n_eval_episodes`` within ``MAX_EVAL_TOTAL_STEPS``: a model file cannot keep the
+    evaluation running for hours."""
+    if max_steps * n_eval > MAX_EVAL_TOTAL_STEPS:
+        raise HubLoadError(f"max_steps x n_eval_episodes is {max_steps:,} x {n_eval:,} = {max_steps * n_eval:,} steps, "
+                           f"more than the {MAX_EVAL_TOTAL_STEPS:,} the kit plays (the course's Taxi evaluation is 99 x "
+                           "100). Set smaller values, e.g. model['n_eval_episodes'] = 100.")
+
+
 def eval_seeds(value) -> list | None:
     """A model's ``eval_seed``: None/empty, or a list of reset seeds (whole numbers from 0 to 2**64 - 1)."""
     if value is None or (isinstance(value, (list, tuple, np.ndarray)) and len(value) == 0):
@@ -310,12 +316,14 @@ def evaluate_model(model: Mapping, env=None) -> tuple[float, float]:
     """Evaluate a Q-learning model dict as the course does: greedy, its ``max_steps``,
     ``n_eval_episodes`` and ``eval_seed`` (one reset seed per episode). Returns (mean, std).
 
-    The counts are checked first (whole numbers, at most 100,000 steps and 10,000 episodes: a model file
-    cannot keep the evaluation running for hours) and so is the Q-table (finite, the env's shape)."""
+    The counts are checked first (whole numbers, at most 100,000 steps, 10,000 episodes and 1,000,000 steps in
+    all: a model file cannot keep the evaluation running for hours) and so is the Q-table (finite, the env's
+    shape)."""
     from helpers import qlearning
 
     max_steps = eval_count(model.get("max_steps"), "max_steps", MAX_EVAL_STEPS)
     n_eval = eval_count(model.get("n_eval_episodes"), "n_eval_episodes", MAX_EVAL_EPISODES)
+    check_eval_budget(max_steps, n_eval)
     seeds = eval_seeds(model.get("eval_seed"))
     env = env if env is not None else make_env_from_model(model)
     qtable = check_qtable(model.get("qtable"), env)

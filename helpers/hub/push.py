@@ -7,14 +7,16 @@ The course calls it two ways, and each way has its own function here:
 
 Both stage the agent's files (model, results.json, replay.mp4, README.md) in a temporary folder and
 hand them to ``publish``, which copies them to ``hub_exports/<repo name>/`` (so the model is saved
-before any network step) and uploads that folder.
+before any network step) and uploads them in one commit; ``retry_push`` uploads such a folder later.
+Files in an export folder are never followed through symbolic links: they are read with ``O_NOFOLLOW``
+and created anew (``O_EXCL``) after the kit's own names are unlinked.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import pickle
-import shutil
 import tempfile
 import warnings
 from collections.abc import Mapping
@@ -23,14 +25,18 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.hub.card import card_body, card_metadata, write_card
-from helpers.hub.errors import HubLoadError, check_repo_id
-from helpers.hub.models import (MAX_EVAL_EPISODES, MAX_EVAL_STEPS, POLICY_FILE, POLICY_FORMAT, QLEARNING_FILE,
+from helpers.hub.card import RESULTS_START, card_body, card_metadata, write_card
+from helpers.hub.errors import (HubLoadError, HubPushError, card_error, check_repo_id, hub_endpoint, hub_status,
+                                push_error)
+from helpers.hub.models import (MAX_EVAL_EPISODES, MAX_EVAL_STEPS, POLICY_FILE, QLEARNING_FILE, check_eval_budget,
                                 check_scores, course_env_name, env_kwargs_of, eval_count, eval_seeds,
                                 make_env_from_model, model_env_keys, stated_env_kwargs)
-from helpers.hub.upload import KIT_FILES, MANIFEST, read_manifest, upload, write_manifest
 
 EXPORT_ROOT = "hub_exports"
+# Every file a push writes; uploads are limited to these, so nothing else in a folder is ever sent.
+KIT_FILES = (QLEARNING_FILE, POLICY_FILE, "hyperparameters.json", "results.json", "README.md", "replay.mp4")
+# Written beside them: which files this export wrote. Only a folder with one is overwritten or uploaded.
+MANIFEST = ".kit-export.json"
 
 
 @dataclass
@@ -74,6 +80,7 @@ def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, l
     try:  # checked before anything runs: n_eval_episodes=0 would "evaluate" to NaN
         max_steps = eval_count(model["max_steps"], "max_steps", MAX_EVAL_STEPS)
         n_eval = eval_count(model["n_eval_episodes"], "n_eval_episodes", MAX_EVAL_EPISODES)
+        check_eval_budget(max_steps, n_eval)
         seeds = eval_seeds(model.get("eval_seed"))
     except HubLoadError as err:
         raise ValueError(str(err)) from None
@@ -102,13 +109,11 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
     ``n_evaluation_episodes``...), evaluated on ``eval_env`` (built from ``env_id`` when omitted).
 
     ``greedy``/``eval_seed`` are the evaluation protocol (``helpers.reinforce.evaluate_agent``'s); the
-    replay plays the same protocol. Any policy built from ``nn.Linear`` layers with ReLU between them is
-    saved as a ``PolicyNetwork`` (weights and layer sizes, no code).
+    replay plays the same protocol. Any policy built from ``nn.Linear`` layers with one activation between
+    them (ReLU, tanh, ELU...) is saved as ``model.safetensors`` (weights, and the architecture as JSON).
     """
-    import torch
-
     from helpers import reinforce
-    from helpers.policies import export_network  # torch: imported only when a policy is pushed
+    from helpers.policies import export_network, save_policy  # torch: imported only when a policy is pushed
 
     check_repo_id(repo_id)
     hp = dict(hyperparameters or {})
@@ -136,9 +141,7 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
 
     with tempfile.TemporaryDirectory(prefix="hub-push-") as tmp:
         staging = Path(tmp)
-        state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
-        torch.save({"format": POLICY_FORMAT, "architecture": net.architecture, "state_dict": state},
-                   staging / POLICY_FILE)
+        save_policy(net, staging / POLICY_FILE)
         _write_json(staging / "hyperparameters.json", hp)
         results = _results(repo_id, env_id, env_kwargs_of(eval_env), mean, std, n_eval, evaluation)
 
@@ -173,16 +176,16 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
                              results["std_reward"])
     write_card(staging / "README.md", metadata, card_body(kind, repo_id, results, video=(staging / "replay.mp4").exists()))
     folder = Path(local_dir) if local_dir is not None else Path(export_root) / repo_id.split("/")[1]
-    _replace_kit_files(staging, folder, repo_id, guard=local_dir is not None)
+    _export(staging, folder, repo_id, guard=local_dir is not None)
 
     files = sorted(read_manifest(folder) or [])
     result = PushResult(repo_id, folder, results["mean_reward"], results["std_reward"], results["env_name"],
                         pushed=False, files=files)
     print(pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with")))
+    print(f"Saved in {folder}/: {', '.join(f for f in files if f != 'README.md')}, and the model card README.md.")
     if dry_run or local_dir is not None:
-        print(f"Dry run: the repo's files are in {folder}/ ({', '.join(files)}); nothing was uploaded.")
+        print("Dry run: nothing was uploaded.")
         return result
-    print(f"Saved the repo's files in {folder}/ (kept even if the upload fails).")
     result.url = upload(folder, repo_id, metadata=metadata, token=token, endpoint=endpoint, private=private,
                         commit_message=commit_message)
     result.pushed = True
@@ -242,7 +245,44 @@ def _record_replay(path: Path, results: dict, policy, max_steps, seed, fps: int)
                       stacklevel=3)
 
 
-def _replace_kit_files(staging: Path, folder: Path, repo_id: str, guard: bool = True) -> None:
+# ---- the export folder: never through a symbolic link --------------------------------------------------------
+def _no_link(path: Path, what: str = "") -> None:
+    if path.is_symlink():
+        raise FileExistsError(f"{path} is a symbolic link; the kit reads and writes its export files only as plain "
+                              f"files in a plain folder{what}. Remove the link (or push to a new folder) and try again.")
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of an export file, refusing a symbolic link (``O_NOFOLLOW``)."""
+    _no_link(path)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Create ``path`` anew with ``data``: a kit-owned name is unlinked first (a link is removed, never
+    followed), and the file is created with ``O_EXCL | O_NOFOLLOW``."""
+    if os.path.lexists(path):
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+
+
+def read_manifest(folder: Path) -> list[str] | None:
+    """The kit files an earlier export wrote into ``folder`` (from its manifest), or None without one."""
+    try:
+        data = json.loads(read_file(Path(folder) / MANIFEST).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        return None
+    return [name for name in KIT_FILES if name in files]
+
+
+def _export(staging: Path, folder: Path, repo_id: str, guard: bool = True) -> None:
     """Put the staged files in ``folder`` and list them in its manifest (``.kit-export.json``).
 
     Only files an earlier export wrote (its manifest lists them) are replaced; anything else in the
@@ -250,11 +290,12 @@ def _replace_kit_files(staging: Path, folder: Path, repo_id: str, guard: bool = 
     that already holds a README.md, results.json, model or video the kit did not write is refused rather
     than overwritten. The kit's own ``hub_exports/<repo name>/`` is replaced as before (older kits wrote
     no manifest there)."""
+    _no_link(folder)
     previous = read_manifest(folder) if folder.is_dir() else None
     if guard and folder.exists():
         if not folder.is_dir():
             raise FileExistsError(f"local_dir={str(folder)!r} is a file, not a folder: pass a new or empty folder.")
-        clash = sorted(name for name in KIT_FILES if (folder / name).exists() and name not in (previous or []))
+        clash = sorted(name for name in KIT_FILES if os.path.lexists(folder / name) and name not in (previous or []))
         if clash:
             raise FileExistsError(
                 f"local_dir={str(folder)!r} already holds {', '.join(clash)}, which the kit did not write there (no "
@@ -262,10 +303,132 @@ def _replace_kit_files(staging: Path, folder: Path, repo_id: str, guard: bool = 
                 "local_dir, or move those files away first.")
     folder.mkdir(parents=True, exist_ok=True)
     for name in (previous if guard else KIT_FILES) or []:
-        (folder / name).unlink(missing_ok=True)
-    written = []
-    for item in staging.iterdir():
-        if item.name in KIT_FILES:
-            shutil.copy2(item, folder / item.name)
-            written.append(item.name)
-    write_manifest(folder, repo_id, written)
+        if os.path.lexists(folder / name):
+            (folder / name).unlink()
+    written = [item.name for item in staging.iterdir() if item.name in KIT_FILES]
+    for name in written:
+        write_file(folder / name, (staging / name).read_bytes())
+    manifest = {"written_by": "deep-rl-course-kit push_to_hub", "repo_id": repo_id, "files": sorted(written)}
+    write_file(folder / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+
+
+# ---- the upload ------------------------------------------------------------------------------------------------
+def _resolve_token(token: str | None) -> str | None:
+    from huggingface_hub import get_token
+
+    from helpers import runtime
+
+    if token:
+        return token
+    runtime.load_kaggle_token()
+    return get_token()
+
+
+def _offline() -> bool:
+    from huggingface_hub import constants
+
+    check = getattr(constants, "is_offline_mode", None)
+    return bool(check() if check else getattr(constants, "HF_HUB_OFFLINE", False))
+
+
+def _card_metadata_of(text: str) -> dict:
+    """The YAML metadata of a card's text, read by huggingface_hub (ValueError if it does not parse)."""
+    from huggingface_hub import metadata_load
+
+    with tempfile.TemporaryDirectory(prefix="hub-card-") as tmp:
+        path = Path(tmp) / "README.md"
+        path.write_text(text, encoding="utf-8")
+        return metadata_load(path) or {}
+
+
+def retry_push(folder, repo_id: str, *, token: str | None = None, endpoint: str | None = None,
+               private: bool | None = None, commit_message: str | None = None) -> str:
+    """Upload a folder that an earlier ``push_to_hub`` saved (no retraining, no re-evaluation): only the
+    files its ``.kit-export.json`` lists. Returns the repo's URL; raises ``HubPushError`` like ``push_to_hub``."""
+    check_repo_id(repo_id)
+    folder = Path(folder)
+    if read_manifest(folder) is None:
+        raise HubPushError(f"{folder} holds no {MANIFEST} (or not a readable, plain one): it is not a folder written by "
+                           "push_to_hub (or it was written by an older kit), so nothing was uploaded. Push the "
+                           "agent again with push_to_hub, which writes a fresh folder.", repo_id=repo_id, folder=folder)
+    try:
+        metadata = _card_metadata_of(read_file(folder / "README.md").decode("utf-8"))
+    except OSError as err:
+        raise HubPushError(f"{folder}/README.md cannot be read as a plain file ({err.strerror or err}): it is not a "
+                           "complete folder written by push_to_hub. Push the agent again.", repo_id=repo_id,
+                           folder=folder) from None
+    except UnicodeDecodeError:
+        raise HubPushError(f"{folder}/README.md is not UTF-8 text: open it in an editor, save it as UTF-8, then retry. "
+                           "Nothing was uploaded.", repo_id=repo_id, folder=folder) from None
+    except Exception as err:  # the card was edited by hand and its YAML block no longer parses
+        raise HubPushError(f"{folder}/README.md has a metadata block (the YAML between the '---' lines at the "
+                           f"top) that cannot be read ({str(err)[:150]}); fix it, then retry. Nothing was uploaded.",
+                           repo_id=repo_id, folder=folder) from None
+    return upload(folder, repo_id, metadata=metadata, token=token, endpoint=endpoint, private=private,
+                  commit_message=commit_message)
+
+
+def _card_missing(err) -> bool:
+    """True only when the Hub said that README.md does not exist in the repo (a 404 for that file). A
+    server error, a rate limit, a refused token or a broken connection is not "no card": pushing then
+    would overwrite the card the repo has."""
+    from huggingface_hub import errors
+
+    remote = tuple(getattr(errors, name) for name in ("RemoteEntryNotFoundError", "EntryNotFoundError")
+                   if hasattr(errors, name))
+    local = getattr(errors, "LocalEntryNotFoundError", ())
+    return isinstance(err, remote) and not isinstance(err, local) and hub_status(err) == 404
+
+
+def upload(folder: Path, repo_id: str, *, metadata: dict, token=None, endpoint=None, private=None,
+           commit_message=None) -> str:
+    """Create the repo if needed and upload the kit's files in ``folder`` in one commit. Returns the URL."""
+    from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
+
+    retry = f"retry_push({str(folder)!r}, {repo_id!r})"
+    kept = f"Your model is saved in {folder}/ ; once fixed, upload it without retraining: {retry}."
+    if _offline():
+        raise HubPushError(f"Offline mode is on (HF_HUB_OFFLINE=1), so nothing was uploaded. Unset it "
+                           f"(os.environ.pop('HF_HUB_OFFLINE') and restart the kernel) when you are online. {kept}",
+                           repo_id=repo_id, folder=folder)
+    token = _resolve_token(token)
+    if not token:
+        from helpers import runtime
+
+        raise HubPushError("You are not logged in to the Hugging Face Hub, so nothing was uploaded. "
+                           f"{runtime.login_hint()} {kept}", repo_id=repo_id, folder=folder)
+    endpoint = hub_endpoint(endpoint)
+    api = HfApi(endpoint=endpoint, token=token)
+    try:  # every file is read here, without following links; the library only sees bytes
+        files = {name: read_file(folder / name) for name in (read_manifest(folder) or [])
+                 if os.path.lexists(folder / name)}
+        body = files["README.md"].decode("utf-8")
+    except (OSError, KeyError, UnicodeDecodeError) as err:
+        raise HubPushError(f"{folder}/ no longer holds the plain files push_to_hub wrote ({type(err).__name__}: "
+                           f"{str(err)[:100]}); push the agent again. Nothing was uploaded.", repo_id=repo_id,
+                           folder=folder) from None
+    try:
+        url = str(api.create_repo(repo_id, exist_ok=True, private=private))
+        # An existing card keeps its text: fetch it into a temporary folder (never the Hub cache).
+        with tempfile.TemporaryDirectory(prefix="hub-card-") as tmp:
+            try:
+                existing = Path(hf_hub_download(repo_id, "README.md", local_dir=tmp, token=token,
+                                                endpoint=endpoint)).read_bytes().decode("utf-8")
+            except Exception as err:
+                if not _card_missing(err):
+                    raise card_error(err, repo_id, folder, retry) from None
+                existing = None  # the repo has no card yet
+            if existing is not None and existing != body:
+                merged = Path(tmp) / "merged.md"
+                write_card(merged, metadata, body if RESULTS_START in body else None, existing)
+                files["README.md"] = merged.read_bytes()
+                write_file(folder / "README.md", files["README.md"])
+        api.create_commit(repo_id, [CommitOperationAdd(name, data) for name, data in files.items()],
+                          commit_message=commit_message or "Upload agent with the Deep RL course kit")
+    except HubPushError:
+        raise
+    except Exception as err:
+        raise push_error(err, repo_id, folder, kept, api) from None
+    url = url if url.startswith("http") else f"{endpoint or 'https://huggingface.co'}/{repo_id}"
+    print(f"Pushed to {url} (model card: {url}/blob/main/README.md)")
+    return url
