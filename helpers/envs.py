@@ -60,7 +60,15 @@ def taxi_note() -> str:
 
 
 def make_env(env_id: str, **kwargs) -> gym.Env:
-    """``gym.make`` with a helpful message for an unknown id (typos are common in exercises)."""
+    """``gym.make`` with a helpful message for an unknown id (typos are common in exercises) or an unknown
+    FrozenLake map name."""
+    if str(env_id).startswith("FrozenLake") and kwargs.get("map_name") is not None and kwargs.get("desc") is None:
+        from gymnasium.envs.toy_text.frozen_lake import MAPS
+
+        if kwargs["map_name"] not in MAPS:
+            raise ValueError(f"FrozenLake has no map {str(kwargs['map_name'])[:40]!r}; the known map names are "
+                             f"{', '.join(repr(m) for m in MAPS)}. For another size pass your own map as desc=[...] "
+                             "(rows of S, F, H, G), e.g. from gymnasium's generate_random_map(size=5).")
     try:
         return gym.make(env_id, **kwargs)
     except gym.error.Error as err:

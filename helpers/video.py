@@ -69,6 +69,19 @@ def record_video(env, policy, out_path, fps: int = 1, max_steps: int | None = No
     """
     import imageio.v2 as imageio
 
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 240:
+        raise ValueError(f"fps must be a number of frames per second from 1 to 240 (got {fps!r}); the course uses 1 "
+                         "for FrozenLake and Taxi, 30 for CartPole.")
+    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer))
+                                  or not 1 <= max_steps <= 100_000):
+        raise ValueError(f"max_steps must be a whole number of steps from 1 to 100,000, or None for the env's own "
+                         f"limit (got {max_steps!r}).")
+    if isinstance(policy, np.ndarray):
+        if policy.ndim != 2 or policy.dtype.kind not in "iuf" or not np.isfinite(policy).all():
+            raise ValueError(f"record_video needs a finite 2-D Q-table (one row per state, one column per action); "
+                             f"this one has shape {policy.shape} and dtype {policy.dtype}"
+                             + (" and holds NaN or infinite values: training diverged, retrain it." if
+                                policy.dtype.kind in "f" and not np.isfinite(policy).all() else "."))
     if getattr(env, "render_mode", None) != "rgb_array":
         raise ValueError(f"record_video needs an env made with render_mode='rgb_array' (this one has "
                          f"render_mode={getattr(env, 'render_mode', None)!r}): e.g. "

@@ -101,3 +101,30 @@ def test_show_video_embeds_mp4(tmp_path):
     path.write_bytes(b"\x00\x00\x00\x18ftypmp42")
     html = show_video(path, width=320).data
     assert html.startswith("<video") and 'width="320"' in html and "data:video/mp4;base64,AAAAGGZ0eXBtcDQy" in html
+
+
+# ---- issue 23: bad arguments say what to do -------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs, words", [
+    ({"qtable": np.full((16, 4), np.nan)}, "NaN or infinite values"),
+    ({"qtable": np.zeros(16)}, "finite 2-D Q-table"),
+    ({"fps": 0}, "fps must be"),
+    ({"fps": float("nan")}, "fps must be"),
+    ({"fps": "30"}, "fps must be"),
+    ({"max_steps": 0}, "max_steps must be"),
+    ({"max_steps": 2.5}, "max_steps must be"),
+    ({"max_steps": 10**9}, "max_steps must be"),
+])
+def test_record_video_refuses_what_cannot_work(tmp_path, kwargs, words):
+    env = gym.make("FrozenLake-v1", render_mode="rgb_array", is_slippery=False)
+    qtable = kwargs.pop("qtable", np.zeros((16, 4)))
+    with pytest.raises(ValueError, match=words):
+        record_video(env, qtable, tmp_path / "out.mp4", **kwargs)
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_unknown_frozenlake_map_lists_the_known_ones():
+    from helpers.envs import make_env
+
+    with pytest.raises(ValueError, match=r"no map '5x5'; the known map names are '4x4', '8x8'.*desc="):
+        make_env("FrozenLake-v1", map_name="5x5")
+    assert make_env("FrozenLake-v1", map_name="8x8").observation_space.n == 64
