@@ -267,6 +267,7 @@ _SCORES: list[tuple[float, float, int]] = []  # (mean, std, id of the agent), ne
 
 def remember(agent, record: dict[str, str]) -> None:
     """Keep ``record`` with ``agent`` (a Q-table or a policy) for as long as the agent lives."""
+    agent = _unwrap(agent)  # a policy seen through the kit's input wrapper is the policy inside
     key = id(agent)
     try:
         ref = weakref.ref(agent, lambda _, key=key: _RECORDS.pop(key, None))

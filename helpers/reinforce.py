@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
+from helpers import provenance
 from helpers.arguments import check_args
 from helpers.policies import PolicyNetwork, with_inputs
 
@@ -302,7 +303,17 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
             print(f"Episode {len(scores)}\tAverage score (last 100): {np.mean(window):.2f}")
             next_print += print_every
     bar.close()
+    _remember_batched(policy, discounted_returns, normalise_returns, reinforce_loss)
     return scores
+
+
+def _remember_batched(policy, discounted_returns, normalise_returns, reinforce_loss) -> None:
+    """The trained policy keeps a record: the learner's pieces ran inside the kit's batched trainer."""
+    name = type(provenance._unwrap(policy)).__name__
+    name = name if name in provenance.EXERCISES else "Policy"
+    provenance.remember(policy, provenance.trained_with(
+        train_batched, **{name: policy}, discounted_returns=discounted_returns,
+        normalise_returns=normalise_returns, reinforce_loss=reinforce_loss))
 
 
 # ---- evaluation --------------------------------------------------------------------------------------------
@@ -345,7 +356,9 @@ def evaluate_agent(env: gym.Env, max_steps: int, n_eval_episodes: int, policy: n
                     break
             episode_rewards.append(total)
     policy.train(was_training)
-    return float(np.mean(episode_rewards)), float(np.std(episode_rewards))
+    mean, std = float(np.mean(episode_rewards)), float(np.std(episode_rewards))
+    provenance.note_score(policy, mean, std)  # the pass line finds who trained this policy
+    return mean, std
 
 
 

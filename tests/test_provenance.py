@@ -1,5 +1,6 @@
 """Whose code trained an agent (helpers.provenance), and the exercise plumbing that keeps it the learner's:
-calling course-style functions (exercises.adapt_call) and carrying accepted solutions to the next notebook."""
+calling course-style functions (exercises.adapt_call), and the record that travels with a trained agent to the
+pass line, results.json and the card."""
 import inspect
 import json
 import linecache
@@ -10,9 +11,10 @@ import numpy as np
 import pytest
 
 import helpers  # noqa: F401
-from helpers import policies, qlearning, reinforce
+import helpers.qlearning
+from helpers import policies, provenance, qlearning, reinforce
 from helpers.checks import exercises
-from helpers.provenance import KIT, YOURS, describe, origin, trained_with
+from helpers.provenance import KIT, KIT_TRAINER, YOURS, describe, origin, recall, trained_with
 from helpers.scoring import pass_line
 from tests.course_solutions import COURSE
 
@@ -57,13 +59,18 @@ def test_trained_with_follows_the_exercises_a_function_really_calls():
 
 def test_describe_and_the_pass_line_say_who_trained_the_agent():
     assert describe({"train": YOURS, "greedy_policy": YOURS}) == "trained with your code"
-    assert describe({"train": KIT, "greedy_policy": YOURS}) == "trained with the kit's reference for: train"
+    assert describe({"train": KIT, "greedy_policy": YOURS}) == "trained with the kit's code for: train"
     assert describe(None) == ""
     assert pass_line("Taxi-v3", 7.56, 2.71, {"train": YOURS}) == \
         "Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS (trained with your code)"
     assert pass_line("Taxi-v3", 7.56, 2.71).endswith("PASS")
+    # A pass with the kit's code does not read like a real pass.
+    assert pass_line("Taxi-v3", 7.56, 2.71, {"train": KIT, "greedy_policy": YOURS}) == \
+        "Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS, but trained with the kit's code for: train"
     assert pass_line("FrozenLake-v1-4x4", 0.7, 0.46, {"train": KIT}).endswith(
-        "(no pass mark; trained with the kit's reference for: train)")
+        "(no pass mark; trained with the kit's code for: train)")
+    batched = {"train_batched": KIT_TRAINER, "PixelcopterPolicy": YOURS, "reinforce_loss": YOURS}
+    assert describe(batched) == "trained with your PixelcopterPolicy and reinforce_loss inside the kit's batched trainer"
 
 
 def test_adapt_call_hands_course_style_functions_what_they_read_from_the_notebook():
@@ -82,53 +89,131 @@ def test_adapt_call_hands_course_style_functions_what_they_read_from_the_noteboo
     assert same is qlearning.train and none == []
 
 
-def test_accepted_solutions_travel_to_the_next_notebook(tmp_path):
-    first = define(notebook(env=gym.make("Taxi-v3")), "initialize_q_table", "greedy_policy", "epsilon_greedy_policy")
-    for name in ["initialize_q_table", "greedy_policy"]:
-        assert exercises.save_solution("unit2", name, first[name], folder=tmp_path)
-    exercises.save_solution("unit2", "epsilon_greedy_policy", first["epsilon_greedy_policy"], folder=tmp_path)
-    exercises.forget_solution("unit2", "epsilon_greedy_policy", folder=tmp_path)  # its check failed later
-    saved = (tmp_path / "my_solutions_unit2.py").read_text()
-    assert "import numpy as np" in saved and "def greedy_policy" in saved and "epsilon_greedy" not in saved
-
-    second = {"__name__": "__main__"}
-    loaded = exercises.load_solutions("unit2", second, ["initialize_q_table", "greedy_policy", "epsilon_greedy_policy"],
-                                      fallback=qlearning, folder=tmp_path)
-    assert loaded == ["initialize_q_table", "greedy_policy"]
-    assert origin(second["greedy_policy"]) == YOURS and second["greedy_policy"](np.eye(3), 1) == 1
-    assert second["epsilon_greedy_policy"] is qlearning.epsilon_greedy_policy  # not saved: the kit's, and says so
-    assert "def greedy_policy" in inspect.getsource(second["greedy_policy"])  # so notebook 02 can save it again
-    assert exercises.load_solutions("unit2", {}, ["train"], fallback=qlearning, folder=tmp_path / "elsewhere") == []
+LAKE = dict(n_training_episodes=200, min_epsilon=0.05, max_epsilon=1.0, decay_rate=0.005, max_steps=99)
 
 
-def test_a_failed_check_forgets_a_saved_solution(tmp_path, monkeypatch, capsys):
-    from helpers.checks.qlearning import check_greedy_policy
-
-    monkeypatch.chdir(tmp_path)
+@pytest.fixture
+def lenient(monkeypatch):
+    """A check that fails falls back to the kit's reference (as in a learner's notebook), not a test error."""
     monkeypatch.delenv("KIT_STRICT", raising=False)
-    ns = define(notebook(), "greedy_policy")
-    check_greedy_policy(ns["greedy_policy"])
-    assert "def greedy_policy" in (tmp_path / "my_solutions_unit2.py").read_text()
-    exec(compile("def greedy_policy(Qtable, state):\n    return None\n", "<cell: broken>", "exec"), ns)
-    assert check_greedy_policy(ns["greedy_policy"]) is qlearning.greedy_policy
-    assert not (tmp_path / "my_solutions_unit2.py").exists()
-    assert "❌" in capsys.readouterr().out
+    provenance.ACCEPTED.clear()
+    yield
+    provenance.ACCEPTED.clear()
 
 
-def test_a_push_records_who_trained_the_agent(tmp_path):
+def _checked_unit2(ns):
+    from helpers.checks.qlearning import check_epsilon_greedy_policy, check_greedy_policy, check_train
+
+    ns["greedy_policy"] = check_greedy_policy(ns["greedy_policy"])
+    ns["epsilon_greedy_policy"] = check_epsilon_greedy_policy(ns["epsilon_greedy_policy"])
+    return check_train(ns["train"])
+
+
+def _trained_table(train, lake):
+    return train(env=lake, Qtable=np.zeros((16, 4)), learning_rate=0.7, gamma=0.95, **LAKE)
+
+
+def test_the_trained_table_carries_its_record_to_the_pass_line_and_the_push(tmp_path, lenient, capsys):
     from helpers.hub import push_to_hub
-    from helpers.checks.qlearning import check_frozenlake_env  # noqa: F401  (the env exercise's check exists)
+    from helpers.scoring import check_pass
 
-    model = {"env_id": "FrozenLake-v1", "max_steps": 99, "n_eval_episodes": 5, "qtable": np.zeros((16, 4)),
+    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
+    table = _trained_table(_checked_unit2(ns), lake)
+    assert recall(table) == {"train": YOURS, "epsilon_greedy_policy": YOURS, "greedy_policy": YOURS}
+    mean, std = qlearning.evaluate_agent(lake, 99, 5, table)
+    capsys.readouterr()
+    check_pass("FrozenLake-v1-4x4", mean, std)  # no record passed: the evaluated table's is found
+    assert "trained with your code" in capsys.readouterr().out
+    model = {"env_id": "FrozenLake-v1", "max_steps": 99, "n_eval_episodes": 5, "qtable": table,
              "map_name": "4x4", "slippery": False}
-    record = {"train": YOURS, "greedy_policy": KIT}
-    result = push_to_hub("user/q-FrozenLake-v1-4x4-noSlippery", model, video_fps=1, record=False, trained_with=record,
+    result = push_to_hub("user/q-FrozenLake-v1-4x4-noSlippery", model, video_fps=1, record=False,
                          local_dir=tmp_path / "out")
-    results = json.loads((result.folder / "results.json").read_text())
-    assert results["trained_with"] == record
-    card = (result.folder / "README.md").read_text()
-    assert "result 0.00 (no pass mark; trained with the kit's reference for: greedy_policy)`" in card
-    assert "The agent was trained with the kit's reference for: greedy_policy." in card
+    assert json.loads((result.folder / "results.json").read_text())["trained_with"] == recall(table)
+    assert "The agent was trained with your code." in (result.folder / "README.md").read_text()
+    out = capsys.readouterr().out
+    assert "trained with your code" in out and "Course checker:" in out
+
+
+def test_a_failed_check_puts_the_kits_code_in_the_record_and_says_which(tmp_path, lenient, capsys):
+    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
+    exec(compile("def greedy_policy(Qtable, state):\n    return int(np.argmin(Qtable[state]))\n", "<cell: min>",
+                 "exec"), ns)
+    table = _trained_table(_checked_unit2(ns), lake)
+    record = recall(table)
+    assert record["greedy_policy"] == KIT and record["train"] == YOURS
+    assert "greedy_policy" not in provenance.ACCEPTED
+    assert pass_line("FrozenLake-v1-4x4", 1.0, 0.0, record).endswith(
+        "(no pass mark; trained with the kit's code for: greedy_policy)")
+
+
+def test_a_train_that_only_delegates_to_the_kit_is_the_kits(lenient, capsys):
+    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    ns = define(notebook(env=lake, helpers=helpers), "greedy_policy", "epsilon_greedy_policy")
+    exec(compile("def train(*a, **k):\n    return helpers.qlearning.train(*a, **k)\n", "<cell: delegate>", "exec"), ns)
+    table = _trained_table(_checked_unit2(ns), lake)
+    out = capsys.readouterr().out
+    assert "⚠️ train" in out and "helpers.qlearning.train" in out
+    assert recall(table)["train"] == KIT
+    assert "your train calls the kit's code" in describe(recall(table))
+
+
+@pytest.mark.parametrize("spelling", ["q.epsilon_greedy_policy(Qtable, state, epsilon)",
+                                      "egp(Qtable, state, epsilon)"])
+def test_kit_calls_are_found_through_module_aliases_and_renamed_functions(spelling):
+    from helpers import qlearning as q
+
+    source = COURSE["train"].replace("epsilon_greedy_policy(Qtable, state, epsilon)", spelling)
+    assert spelling in source
+    ns = define(notebook(env=gym.make("FrozenLake-v1"), q=q, egp=qlearning.epsilon_greedy_policy), "greedy_policy")
+    exec(compile(source, "<cell: train>", "exec"), ns)
+    assert trained_with(ns["train"])["epsilon_greedy_policy"] == KIT
+    assert [name for name, _ in provenance.kit_calls(ns["train"])] == ["epsilon_greedy_policy"]
+
+
+def test_a_policy_subclass_counts_as_the_learners_only_with_its_own_network():
+    ns = notebook(kit=reinforce, nn=__import__("torch").nn)
+    exec("class Policy(kit.Policy):\n    pass\n", ns)
+    assert origin(ns["Policy"]) == KIT
+    exec("class Policy(kit.Policy):\n    def forward(self, x):\n        return super().forward(x)\n", ns)
+    assert origin(ns["Policy"]) == KIT  # its forward hands the work to the kit's
+    exec("class Policy(nn.Module):\n"
+         "    def __init__(self, s, a, h):\n        super().__init__(); self.fc = nn.Linear(s, a)\n"
+         "    def forward(self, x):\n        return self.fc(x).softmax(dim=1)\n", ns)
+    assert origin(ns["Policy"]) == YOURS
+
+
+def test_the_batched_trainer_records_the_pieces_that_ran_inside_it():
+    import torch
+
+    env = gym.make("CartPole-v1")
+    policy = reinforce.Policy(4, 2, 8)
+    ns = define(notebook(deque=__import__("collections").deque), "discounted_returns")
+    reinforce.train_batched(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), env, 2, 20, 0.99,
+                            print_every=0, progress=False, discounted_returns=ns["discounted_returns"])
+    record = recall(policy)
+    assert record["train_batched"] == KIT_TRAINER and record["discounted_returns"] == YOURS
+    assert record["Policy"] == KIT and record["reinforce_loss"] == KIT
+    words = describe(record)
+    assert words.startswith("trained with the kit's code for: Policy") and "inside the kit's batched trainer" in words
+    mean, std = reinforce.evaluate_agent(env, 20, 2, policy)
+    assert provenance.record_for_score(mean, std) == record
+
+
+def test_a_failed_loop_check_labels_the_policy_trained_by_the_kits_loop(lenient, capsys):
+    import torch
+    from helpers.checks.reinforce_loop import check_reinforce
+
+    ns = notebook()
+    exec("def reinforce(policy, optimizer, n_training_episodes, max_t, gamma, print_every, env):\n"
+         "    return [0.0] * n_training_episodes\n", ns)
+    loop = check_reinforce(ns["reinforce"], reinforce.Policy)
+    assert "❌ reinforce" in capsys.readouterr().out
+    policy = reinforce.Policy(4, 2, 8)
+    loop(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), 2, 20, 0.99, 0, gym.make("CartPole-v1"))
+    assert recall(policy)["reinforce"] == KIT
+    assert "trained with the kit's code for: " in describe(recall(policy))
 
 
 @pytest.mark.parametrize("name", ["env", "spaces"])

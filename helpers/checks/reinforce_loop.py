@@ -18,6 +18,7 @@ import torch
 
 from helpers import reinforce
 from helpers.checks.exercises import Problem, adapt_call, run_check
+from helpers.provenance import tracked
 
 SHAPES_DIFFER = "need the same shape"  # the words of reinforce.reinforce_loss's refusal
 _PROBE_REWARDS = [1.0, 0.0, 2.0, 0.0, 0.0, 3.0]  # returns that change order, sign and size when mishandled
@@ -296,4 +297,5 @@ def check_reinforce(reinforce_fn, PolicyClass):
             raise Problem("after 30 CartPole episodes the policy's weights hold NaN: check normalise_returns.")
         return notes
 
-    return run_check("reinforce", adapted, reinforce.reinforce, check)
+    # What it trains keeps a record of whose code trained it (the pass line and the push read it).
+    return tracked(run_check("reinforce", adapted, reinforce.reinforce, check), "reinforce", agent="policy")

@@ -70,7 +70,7 @@ def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, l
     """Push a course Q-learning model dict (see ``helpers.hub.qlearning_model``), evaluated greedily on
     ``env`` (built from the dict when omitted) with its own ``max_steps``, ``n_eval_episodes`` and
     ``eval_seed``. ``local_repo_path`` is the course's argument; the kit keeps no git clone."""
-    from helpers import qlearning
+    from helpers import provenance, qlearning
 
     check_repo_id(repo_id)
     missing = [k for k in ("env_id", "max_steps", "n_eval_episodes", "qtable") if k not in model]
@@ -88,6 +88,7 @@ def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, l
     env = _check_env_matches(model, env) if env is not None else make_env_from_model(model)
     env_kwargs = env_kwargs_of(env)
     model.update(model_env_keys(model["env_id"], stated_env_kwargs(model) | env_kwargs))
+    options.setdefault("trained_with", provenance.recall(model["qtable"]))  # set when the learner's train made it
     mean, std = qlearning.evaluate_agent(env, max_steps, n_eval, model["qtable"], seeds)
     evaluation = {"policy": "greedy", "max_steps": max_steps, "seeds": seeds,
                   "seeding": "one reset seed per episode" if seeds else "none"}
@@ -112,7 +113,7 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
     replay plays the same protocol. Any policy built from ``nn.Linear`` layers with one activation between
     them (ReLU, tanh, ELU...) is saved as ``model.safetensors`` (weights, and the architecture as JSON).
     """
-    from helpers import reinforce
+    from helpers import provenance, reinforce
     from helpers.policies import export_network, save_policy  # torch: imported only when a policy is pushed
 
     check_repo_id(repo_id)
@@ -133,6 +134,7 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
                          "course uses 10 episodes of 1000 steps for CartPole).")
     seed = None if eval_seed is None else int(eval_seed)
     greedy = True if greedy is None else bool(greedy)
+    options.setdefault("trained_with", provenance.recall(policy))  # set when reinforce or train_batched trained it
     net = export_network(policy)  # the one saved format: anyone can rebuild it without code
     mean, std = reinforce.evaluate_agent(eval_env, max_steps, n_eval, net, greedy=greedy, seed=seed)
     evaluation = {"policy": "greedy" if greedy else "sampling", "max_steps": max_steps,
@@ -164,6 +166,7 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
     defaults to the saved login / ``HF_TOKEN`` (on Kaggle, the ``HF_TOKEN`` secret); ``endpoint`` to
     ``HF_ENDPOINT`` or huggingface.co. ``record=False`` skips the video.
     """
+    from helpers.progress import checker_verdict
     from helpers.scoring import pass_line
 
     repo_id = results["repo_id"]
@@ -183,6 +186,7 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
                         pushed=False, files=files)
     print(pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with")))
     print(f"Saved in {folder}/: {', '.join(f for f in files if f != 'README.md')}, and the model card README.md.")
+    print(checker_verdict((staging / "README.md").read_text(encoding="utf-8")))
     if dry_run or local_dir is not None:
         print("Dry run: nothing was uploaded.")
         return result
