@@ -61,7 +61,7 @@ def solution_source(name: str) -> str:
     import importlib
 
     from helpers.checks import qlearning as qlearning_checks
-    from helpers.checks.exercises import solution_cell
+    from helpers.checks.exercises import solution_cell, teaching_version
 
     if name in qlearning_checks.SOLUTIONS:  # lines of code rather than functions
         return qlearning_checks.SOLUTIONS[name]
@@ -70,7 +70,7 @@ def solution_source(name: str) -> str:
     for module in ("helpers.qlearning", "helpers.reinforce"):  # unit 4's only when needed: it imports torch
         obj = getattr(importlib.import_module(module), name, None)
         if obj is not None and (inspect.isfunction(obj) or inspect.isclass(obj)):
-            return solution_cell(obj)
+            return solution_cell(teaching_version(obj))  # the plain version a learner writes, where there is one
     raise LookupError(f"No reference solution for exercise {name!r}")
 
 

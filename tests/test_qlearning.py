@@ -373,3 +373,26 @@ def test_explain_lake_score_says_why_an_agent_scores_zero(capsys):
     assert "never reached G" in explain_lake_score(open_lake, np.zeros((9, 4)), 0.0)
     assert "goes round in circles" in explain_lake_score(open_lake, np.ones((9, 4)), 0.0)
     assert explain_lake_score(open_lake, np.ones((9, 4)), 1.0) is None
+
+
+def test_show_solution_prints_the_plain_version_and_the_checks_accept_it(capsys, monkeypatch):
+    from helpers.checks.exercises import show_solution, solution_cell, teaching_version
+
+    monkeypatch.setenv("KIT_STRICT", "1")  # a failed check raises here instead of falling back
+    show_solution(qlearning.greedy_policy)
+    out = _verdict(capsys)
+    assert "np.flatnonzero(q == q.max())" in out and "DEFAULT_RNG" not in out and ".tolist()" not in out
+    assert "falls back to helpers.qlearning.greedy_policy" in out
+    show_solution(qlearning.initialize_q_table)  # plain already: the reference itself
+    assert "np.zeros((state_space, action_space))" in _verdict(capsys)
+    # Typed into a notebook as a learner would, the plain versions pass the same checks as the references.
+    ns = {"__name__": "__main__"}
+    for name in ["greedy_policy", "epsilon_greedy_policy", "train"]:
+        plain = teaching_version(getattr(qlearning, name))
+        assert plain is not getattr(qlearning, name)
+        exec(compile(solution_cell(plain), f"<cell: {name}>", "exec"), ns)
+    assert used(check_greedy_policy(ns["greedy_policy"])) is ns["greedy_policy"]
+    assert used(check_epsilon_greedy_policy(ns["epsilon_greedy_policy"])) is ns["epsilon_greedy_policy"]
+    assert used(check_train(ns["train"])) is ns["train"]
+    out = _verdict(capsys)
+    assert out.count("✅") == 3 and "⚠️" not in out and "❌" not in out, out
