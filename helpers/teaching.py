@@ -1,7 +1,7 @@
 """Unit 2's exercises written the plain way a learner writes them: what ``show_solution`` prints.
 
 The references in ``helpers.qlearning`` are the ones that run when an exercise falls back. They do the same
-maths, tuned: a faster tie-break (Python lists instead of NumPy calls, about ten times faster per step),
+maths, tuned: a faster tie-break (Python lists instead of NumPy calls, which cost more on a row of 4 to 6),
 a seedable random generator, argument checks. Those lines teach nothing, so the notebooks show these instead.
 The tests hold both to the same exercise checks, and the solved notebooks train with these.
 """
