@@ -396,3 +396,27 @@ def test_show_solution_prints_the_plain_version_and_the_checks_accept_it(capsys,
     assert used(check_train(ns["train"])) is ns["train"]
     out = _verdict(capsys)
     assert out.count("✅") == 3 and "⚠️" not in out and "❌" not in out, out
+
+
+def test_the_policy_cells_can_be_filled_from_their_text_alone(capsys, monkeypatch):
+    """A beginner replaces only the TODO lines, with the calls the markdown above the cell names."""
+    import random
+
+    monkeypatch.setenv("KIT_STRICT", "1")
+    fills = {
+        "action = None  # TODO: one of the actions whose value equals q.max(), picked at random":
+            "action = np.random.choice(np.flatnonzero(q == q.max()))",
+        "action = None  # TODO: exploit: the greedy action for this state": "action = greedy_policy(Qtable, state)",
+        "action = None  # TODO: explore: a random action, from 0 to Qtable.shape[1] - 1":
+            "action = random.randint(0, Qtable.shape[1] - 1)",
+    }
+    ns = {"__name__": "__main__", "np": np, "random": random}
+    for exercise in ("greedy_policy", "epsilon_greedy_policy"):
+        source = _notebook_cell(exercise)
+        for todo, line in fills.items():
+            source = source.replace(todo, line)
+        assert "TODO" not in source.split("\n", 1)[1], source
+        exec(compile(source, f"<cell: {exercise}>", "exec"), ns)
+    assert used(check_greedy_policy(ns["greedy_policy"])) is ns["greedy_policy"]
+    assert used(check_epsilon_greedy_policy(ns["epsilon_greedy_policy"])) is ns["epsilon_greedy_policy"]
+    assert _verdict(capsys).count("✅") == 2
