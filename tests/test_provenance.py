@@ -19,6 +19,14 @@ from helpers.scoring import pass_line
 from tests.course_solutions import COURSE
 
 
+@pytest.fixture(autouse=True)
+def _no_accepted_exercises():
+    """Checks run by other test files note accepted exercises in a module registry; each test starts empty."""
+    provenance.ACCEPTED.clear()
+    yield
+    provenance.ACCEPTED.clear()
+
+
 def notebook(**names):
     """A namespace like a notebook's: what a learner defines there is not the kit's."""
     namespace = {"__name__": "__main__", "np": np, "random": random, "tqdm": lambda x: x}
