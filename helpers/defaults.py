@@ -102,17 +102,12 @@ class ReinforceConfig:
 
         return make_env(self.env_id, **extra)
 
-    def make_train_env(self):
-        """The ``n_envs`` copies that ``train_batched`` plays side by side: the env's NumPy vector version where
-        the kit has one (the PLE games: all copies in one array step), else a list of ordinary envs (a single
-        env when ``n_envs == 1``)."""
-        vector_entry_point = gym.spec(self.env_id).vector_entry_point
-        if self.n_envs > 1 and isinstance(vector_entry_point, str) and vector_entry_point.startswith("helpers."):
-            vector_env = gym.envs.registration.load_env_creator(vector_entry_point)
-            # The env truncates at the training cap itself, so a capped copy restarts at once.
-            return vector_env(self.n_envs, max_episode_steps=self.train_max_t or self.max_t)
-        envs = [self.make_env() for _ in range(self.n_envs)]
-        return envs[0] if self.n_envs == 1 else envs
+    def make_train_env(self) -> gym.vector.VectorEnv:
+        """The ``n_envs`` copies that ``train_batched`` plays side by side (``envs.make_vec_env``), each training
+        episode cut at ``train_max_t`` (else ``max_t``), so that a capped copy restarts at once."""
+        from helpers.envs import make_vec_env
+
+        return make_vec_env(self.env_id, self.n_envs, max_episode_steps=self.train_max_t or self.max_t)
 
     @property
     def batched(self) -> bool:

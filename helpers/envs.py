@@ -78,3 +78,20 @@ def make_env(env_id: str, **kwargs) -> gym.Env:
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise ValueError(f"Unknown environment id {env_id!r}.{hint} "
                          "Check the spelling and the version suffix (-v1, -v3).") from err
+
+
+def make_vec_env(env_id: str, n_envs: int, max_episode_steps: int | None = None, **kwargs) -> gym.vector.VectorEnv:
+    """``n_envs`` copies of ``env_id`` that step together, the one kind of env ``reinforce.train_batched`` plays.
+
+    A finished copy starts its next episode in the same step (``AutoresetMode.SAME_STEP``). An episode ends at
+    the env's own time limit (CartPole-v1: 500 steps), or earlier at ``max_episode_steps``. The PLE games use
+    their NumPy version (all copies in one array step); any other id, Gymnasium's ``SyncVectorEnv``."""
+    if type(n_envs) is not int or n_envs < 1:
+        raise ValueError(f"n_envs is the number of copies to play side by side, a whole number >= 1; got {n_envs!r}.")
+    make_env(env_id, **kwargs).close()  # an unknown id or argument gets make_env's message here, once
+    spec = gym.spec(env_id)
+    limit = min((t for t in (spec.max_episode_steps, max_episode_steps) if t is not None), default=None)
+    if isinstance(spec.vector_entry_point, str) and spec.vector_entry_point.startswith("helpers.") and not kwargs:
+        return gym.envs.registration.load_env_creator(spec.vector_entry_point)(n_envs, max_episode_steps=limit)
+    return gym.vector.SyncVectorEnv([lambda: make_env(env_id, max_episode_steps=limit, **kwargs)] * n_envs,
+                                    autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)

@@ -150,21 +150,16 @@ def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_ep
 
 
 # ---- the fast path: many episodes per update ----------------------------------------------------------------
-def _n_copies(env) -> int:
-    if isinstance(env, gym.vector.VectorEnv):
-        return env.num_envs
-    return len(env) if isinstance(env, (list, tuple)) else 1
-
-
-def _seed_copies(env, seed: int) -> None:
-    """Seed each copy's first reset (copy i gets seed + i); later resets continue their streams."""
-    if isinstance(env, gym.vector.VectorEnv):
-        env.reset(seed=seed)
-        env.action_space.seed(seed)
-        return
-    for i, e in enumerate(env if isinstance(env, (list, tuple)) else [env]):
-        e.reset(seed=seed + i)
-        e.action_space.seed(seed + i)
+def _check_vector_env(env) -> None:
+    if not isinstance(env, gym.vector.VectorEnv):
+        raise TypeError(f"train_batched plays copies of the env side by side, so it takes a vector env, not a "
+                        f"{type(env).__name__}: build one with helpers.envs.make_vec_env(env_id, n_envs, "
+                        "max_episode_steps=max_t) (or config.make_train_env()).")
+    if env.metadata.get("autoreset_mode") != gym.vector.AutoresetMode.SAME_STEP:
+        raise ValueError("train_batched needs a vector env that starts a finished copy's next episode in the same step "
+                         "(autoreset_mode SAME_STEP): build it with helpers.envs.make_vec_env(env_id, n_envs, "
+                         "max_episode_steps=max_t).")
+    _check_discrete(env.single_action_space)
 
 
 def _check_discrete(space) -> None:
@@ -174,27 +169,18 @@ def _check_discrete(space) -> None:
                          "PLE games.")
 
 
-def play_episodes(policy: nn.Module, env, n_episodes: int, max_t: int, dev: torch.device
+def play_episodes(policy: nn.Module, env: gym.vector.VectorEnv, n_episodes: int, max_t: int, dev: torch.device
                   ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-    """Play ``n_episodes`` fresh episodes with the current policy, spread over the copies of ``env``.
+    """Play ``n_episodes`` fresh episodes with the current policy, spread over the copies of the vector ``env``.
 
-    All copies step together (one forward pass per step for all of them). A copy whose episode ends
-    starts the next one while fewer than ``n_episodes`` have started, so no copy waits idle for long.
-    ``env`` is an Env, a list of Envs, or a VectorEnv that resets a finished copy in the same step
-    (``AutoresetMode.SAME_STEP``, as ``PixelcopterVecEnv``). Each episode stops after ``max_t`` steps.
-    Returns, per episode in the order they started: its states, actions and rewards (arrays).
+    All copies step together (one forward pass per step for all of them). ``env`` starts a finished copy's
+    next episode in the same step (``AutoresetMode.SAME_STEP``, as ``envs.make_vec_env`` builds it), which
+    counts as a new episode while fewer than ``n_episodes`` have started. Each episode stops after ``max_t``
+    steps. Returns, per episode in the order they started: its states, actions and rewards (arrays).
     """
-    vector = isinstance(env, gym.vector.VectorEnv)
-    _check_discrete(env.single_action_space if vector else (env[0] if isinstance(env, (list, tuple)) else env).action_space)
-    if vector and env.metadata.get("autoreset_mode") != gym.vector.AutoresetMode.SAME_STEP:
-        raise ValueError("reinforce needs a vector env that resets finished copies in the same step "
-                         "(autoreset_mode SAME_STEP), or pass a list of ordinary envs instead.")
-    envs = None if vector else (list(env) if isinstance(env, (list, tuple)) else [env])
-    n = env.num_envs if vector else len(envs)
-    if vector:
-        obs = np.asarray(env.reset()[0], dtype=np.float32)  # fresh episodes, continuing each copy's stream
-    else:
-        obs = np.stack([np.asarray(e.reset()[0], dtype=np.float32) for e in envs])
+    _check_vector_env(env)
+    n = env.num_envs
+    obs = np.asarray(env.reset()[0], dtype=np.float32)  # fresh episodes, continuing each copy's stream
     started = min(n, n_episodes)
     episode = np.full(n, -1, dtype=np.int64)  # which episode each copy is playing (-1: idle)
     episode[:started] = np.arange(started)
@@ -209,35 +195,24 @@ def play_episodes(policy: nn.Module, env, n_episodes: int, max_t: int, dev: torc
         act_log.append(sampled)
         ep_log.append(episode.copy())
         length += playing
-        if vector:
-            new_obs, r, terminated, truncated, _ = env.step(sampled)
-            ended = np.logical_or(terminated, truncated)
-            obs = np.asarray(new_obs, dtype=np.float32)
-            rew_log.append(np.asarray(r, dtype=np.float64))
-        else:
-            ended, r, obs = np.zeros(n, dtype=bool), np.zeros(n), obs.copy()
-            for i in np.flatnonzero(playing):
-                new_obs, r[i], terminated, truncated, _ = envs[i].step(int(sampled[i]))
-                obs[i] = new_obs
-                ended[i] = terminated or truncated
-            rew_log.append(r)
+        new_obs, r, terminated, truncated, _ = env.step(sampled)
+        ended = np.logical_or(terminated, truncated)
+        obs = np.asarray(new_obs, dtype=np.float32)
+        rew_log.append(np.asarray(r, dtype=np.float64))
         capped = playing & ~ended & (length >= max_t)
         for i in np.flatnonzero(playing & (ended | capped)):
             finished += 1
             length[i] = 0
             # A vector env cannot reset one copy: a copy it did not end itself (cut off by max_t) waits.
-            if started < n_episodes and not (vector and capped[i]):
+            if started < n_episodes and not capped[i]:
                 episode[i] = started
                 started += 1
-                if not vector:
-                    obs[i] = envs[i].reset()[0]
             else:
                 episode[i] = -1
         if started < n_episodes and not (episode >= 0).any():
-            # Only a vector env gets here: it cannot restart one copy, so copies cut off by max_t sit idle.
             raise ValueError(f"Every copy of the vector env was cut off by max_t={max_t} before {n_episodes} "
-                             "episodes started. Build it with max_episode_steps=max_t (PixelcopterVecEnv does "
-                             "this in ReinforceConfig.make_train_env) so that capped copies restart.")
+                             "episodes started. Build it with max_episode_steps=max_t (make_vec_env(env_id, n_envs, "
+                             "max_episode_steps=max_t)) so that capped copies restart.")
     O, A, R, E = (np.concatenate(x) for x in (obs_log, act_log, rew_log, ep_log))
     order = np.argsort(E, kind="stable")  # group by episode, keeping time order inside each
     bounds = np.searchsorted(E[order], np.arange(n_episodes + 1))
@@ -255,21 +230,22 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
     The maths is the pieces passed in: ``discounted_returns``, ``normalise_returns`` and ``reinforce_loss``
     (default: the kit's; the notebook passes yours), and ``policy``'s forward pass (probabilities).
 
-    ``env`` is one environment, a list of copies or a vector env (e.g. ``PixelcopterVecEnv``): the copies
+    ``env`` is a vector env (``envs.make_vec_env(env_id, n_envs, max_episode_steps=max_t)``): its copies
     play side by side (``play_episodes``). Each gradient step uses ``batch_episodes`` complete episodes
     (default: one per copy), all played with the current policy; training stops after
     ``n_training_episodes``. ``max_t`` caps each training episode. ``seed`` seeds the copies' first resets
-    and the action sampling (seed the policy's init yourself, before building it). ``print_every`` prints
+    (copy i gets seed * 1000 + i; later resets continue their streams) and the action sampling (seed the policy's init yourself, before building it). ``print_every`` prints
     the average score every that many episodes (0: never).
     """
     check_args(4, n_training_episodes=n_training_episodes, max_t=max_t, gamma=gamma)
     for group in optimizer.param_groups:
         check_args(4, lr=group["lr"])
-    batch = batch_episodes or _n_copies(env)
+    _check_vector_env(env)
+    batch = batch_episodes or env.num_envs
     dev = next(policy.parameters()).device  # works for any nn.Module policy
     if seed is not None:
         torch.manual_seed(seed)
-        _seed_copies(env, seed * 1000)
+        env.reset(seed=seed * 1000)
     scores, window = [], deque(maxlen=100)
     next_print = print_every
     bar = tqdm(total=n_training_episodes, disable=not progress, desc="training", mininterval=0.5)

@@ -195,10 +195,13 @@ def test_a_policy_subclass_counts_as_the_learners_only_with_its_own_network():
 def test_the_batched_trainer_records_the_pieces_that_ran_inside_it():
     import torch
 
+    from helpers.envs import make_vec_env
+
     env = gym.make("CartPole-v1")
     policy = reinforce.Policy(4, 2, 8)
     ns = define(notebook(deque=__import__("collections").deque), "discounted_returns")
-    reinforce.train_batched(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), env, 2, 20, 0.99,
+    reinforce.train_batched(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), make_vec_env("CartPole-v1", 2),
+                            2, 20, 0.99,
                             print_every=0, progress=False, discounted_returns=ns["discounted_returns"])
     record = recall(policy)
     assert record["train_batched"] == KIT_TRAINER and record["discounted_returns"] == YOURS

@@ -13,6 +13,7 @@ from torch.distributions import Categorical
 
 import helpers  # noqa: F401  (registers the kit's env ids)
 from helpers import defaults, features, policies, reinforce
+from helpers.envs import make_vec_env
 from helpers.checks import reinforce as reinforce_checks
 from helpers.checks import reinforce_loop as loop_checks
 from helpers.checks.exercises import ExerciseFailed
@@ -198,7 +199,8 @@ def test_one_step_episodes_give_no_nan(loop):
     if loop == "course":
         scores = reinforce.reinforce(policy, opt, 5, 10, 1.0, 0, OneStep())
     else:
-        scores = reinforce.train_batched(policy, opt, OneStep(), 5, 10, 1.0, print_every=0, seed=0, progress=False)
+        one_step = gym.vector.SyncVectorEnv([OneStep], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+        scores = reinforce.train_batched(policy, opt, one_step, 5, 10, 1.0, print_every=0, seed=0, progress=False)
     assert scores == [1.0] * 5
     assert all(torch.isfinite(p).all() for p in policy.parameters())
 
@@ -207,7 +209,7 @@ def _train_batched(seed, episodes=32, **pieces):
     torch.manual_seed(seed)
     policy = Policy(4, 2, 16)
     opt = torch.optim.Adam(policy.parameters(), lr=1e-2)
-    envs = [gym.make("CartPole-v1") for _ in range(4)]
+    envs = make_vec_env("CartPole-v1", 4, max_episode_steps=1000)
     scores = reinforce.train_batched(policy, opt, envs, episodes, 1000, 0.99, print_every=0, seed=seed,
                                      progress=False, **pieces)
     return policy, scores
@@ -734,27 +736,24 @@ def test_train_batched_on_pixelcopter_vector_env_plays_exact_batches():
 def test_play_episodes_splits_a_batch_over_fewer_copies():
     torch.manual_seed(0)
     policy = Policy(4, 2, 8)
-    envs = [gym.make("CartPole-v1") for _ in range(3)]
-    for i, e in enumerate(envs):
-        e.reset(seed=i)
+    envs = make_vec_env("CartPole-v1", 3)
+    envs.reset(seed=0)
     states, actions, rewards = reinforce.play_episodes(policy, envs, 7, 1000, torch.device("cpu"))
     assert len(states) == len(actions) == len(rewards) == 7
     for s, a, r in zip(states, actions, rewards):
         assert s.shape == (len(a), 4) and len(r) == len(a) >= 1
         assert np.all(r == 1.0)  # CartPole pays +1 per step
     # max_t cuts an episode short
-    _, _, short = reinforce.play_episodes(policy, envs, 3, 5, torch.device("cpu"))
+    _, _, short = reinforce.play_episodes(policy, make_vec_env("CartPole-v1", 3, max_episode_steps=5), 3, 5,
+                                          torch.device("cpu"))
     assert all(len(r) <= 5 for r in short)
 
 
 def test_copies_cut_off_by_max_t_restart_or_say_why_they_cannot():
-    # More episodes than copies, and every episode reaches max_t: a list of envs resets its capped copies.
+    # More episodes than copies, and every episode reaches max_t (no copter dies in 3 steps): a vector env that
+    # truncates at max_t restarts them itself; the kit's training envs are built that way.
     torch.manual_seed(0)
     policy = Policy(7, 2, 8)
-    envs = [gym.make("Pixelcopter-PLE-v0") for _ in range(2)]
-    _, _, rewards = reinforce.play_episodes(policy, envs, 5, 3, torch.device("cpu"))  # no copter dies in 3 steps
-    assert [len(r) for r in rewards] == [3] * 5
-    # A vector env that truncates at max_t restarts them itself; the kit's training env is built that way.
     from helpers.pixelcopter import PixelcopterVecEnv
 
     _, _, rewards = reinforce.play_episodes(policy, PixelcopterVecEnv(2, max_episode_steps=3), 5, 3,
@@ -762,6 +761,10 @@ def test_copies_cut_off_by_max_t_restart_or_say_why_they_cannot():
     assert [len(r) for r in rewards] == [3] * 5
     config = defaults.PIXELCOPTER.replace(n_envs=2)
     assert config.make_train_env().max_episode_steps == config.train_max_t
+    # Gymnasium's own vector env, as make_vec_env builds it for CartPole, restarts capped copies too.
+    _, _, rewards = reinforce.play_episodes(Policy(4, 2, 8), make_vec_env("CartPole-v1", 2, max_episode_steps=3), 5,
+                                            3, torch.device("cpu"))
+    assert [len(r) for r in rewards] == [3] * 5
     # One that does not cannot reset a single copy: a clear error instead of waiting forever.
     with pytest.raises(ValueError, match="max_episode_steps=max_t"):
         reinforce.play_episodes(policy, PixelcopterVecEnv(2), 5, 3, torch.device("cpu"))
@@ -806,14 +809,14 @@ def test_a_learning_rate_set_to_nan_is_refused_before_training():
     optimizer = torch.optim.Adam(policy.parameters(), lr=1e-2)
     optimizer.param_groups[0]["lr"] = float("nan")
     with pytest.raises(ValueError, match="lr=nan"):
-        reinforce.train_batched(policy, optimizer, _NoSteps(gym.make("CartPole-v1")), 2, 10, 0.99, progress=False)
+        reinforce.train_batched(policy, optimizer, make_vec_env("CartPole-v1", 2), 2, 10, 0.99, progress=False)
 
 
 def test_a_continuous_action_env_is_refused_with_what_to_use():
     policy = Policy(3, 2, 8)
     with pytest.raises(ValueError, match="Discrete action space.*CartPole-v1"):
-        reinforce.train_batched(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), gym.make("Pendulum-v1"),
-                                2, 10, 0.99, progress=False)
+        reinforce.train_batched(policy, torch.optim.Adam(policy.parameters(), lr=1e-2),
+                                make_vec_env("Pendulum-v1", 2), 2, 10, 0.99, progress=False)
     with pytest.raises(ValueError, match="Discrete action space"):
         reinforce.make_policy(defaults.CARTPOLE.replace(env_id="Pendulum-v1"))
 
@@ -825,10 +828,40 @@ def test_a_loss_that_becomes_nan_stops_training_with_a_hint():
         return (log_probs * returns).sum() * float("nan")
 
     with pytest.raises(FloatingPointError, match="Lower the learning rate"):
-        reinforce.train_batched(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), gym.make("CartPole-v1"),
-                                2, 10, 0.99, progress=False, reinforce_loss=nan_loss)
+        reinforce.train_batched(policy, torch.optim.Adam(policy.parameters(), lr=1e-2),
+                                make_vec_env("CartPole-v1", 2), 2, 10, 0.99, progress=False, reinforce_loss=nan_loss)
 
 
 def test_evaluation_needs_at_least_one_episode():
     with pytest.raises(ValueError, match="n_eval_episodes=0: it counts episodes.*the course uses 10"):
         evaluate_agent(gym.make("CartPole-v1"), 100, 0, Policy(4, 2, 8))
+
+
+def test_train_batched_takes_one_kind_of_env_and_says_how_to_build_it():
+    policy = Policy(4, 2, 8)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=1e-2)
+    for env in (gym.make("CartPole-v1"), [gym.make("CartPole-v1") for _ in range(2)]):
+        with pytest.raises(TypeError, match=r"takes a vector env.*make_vec_env\(env_id, n_envs"):
+            reinforce.train_batched(policy, optimizer, env, 2, 10, 0.99, progress=False)
+    next_step = gym.make_vec("CartPole-v1", 2, vectorization_mode="sync")  # Gymnasium's default autoreset
+    with pytest.raises(ValueError, match="SAME_STEP"):
+        reinforce.train_batched(policy, optimizer, next_step, 2, 10, 0.99, progress=False)
+
+
+def test_make_vec_env_builds_copies_that_restart_in_the_same_step():
+    env = make_vec_env("CartPole-v1", 3, max_episode_steps=4)
+    assert isinstance(env, gym.vector.SyncVectorEnv) and env.num_envs == 3
+    assert env.metadata["autoreset_mode"] == gym.vector.AutoresetMode.SAME_STEP
+    env.reset(seed=0)
+    for _ in range(3):
+        *_, truncated, _ = env.step(np.zeros(3, dtype=np.int64))
+    assert not truncated.any()
+    obs, _, _, truncated, info = env.step(np.zeros(3, dtype=np.int64))
+    assert truncated.all() and np.abs(obs).max() <= 0.05  # already the next episode's first state
+    from helpers.pixelcopter import PixelcopterVecEnv
+
+    assert isinstance(make_vec_env("Pixelcopter-PLE-v0", 2), PixelcopterVecEnv)
+    with pytest.raises(ValueError, match="Did you mean 'CartPole-v1'"):
+        make_vec_env("CartPole-v2", 2)
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        make_vec_env("CartPole-v1", 0)
