@@ -26,13 +26,18 @@ def result(mean_reward: float, std_reward: float) -> float:
     return float(mean_reward) - float(std_reward)
 
 
-def _check_scores(mean_reward, std_reward) -> None:
+def check_scores(mean_reward, std_reward, what: str = "The evaluation") -> tuple[float, float]:
+    """(mean, std) as floats, if both are finite and std is not negative: NaN never reaches a pass line, a
+    results.json or a model card."""
+    mean_reward, std_reward = float(mean_reward), float(std_reward)
     if not (math.isfinite(mean_reward) and math.isfinite(std_reward)):
-        raise ValueError(f"mean and std must be finite numbers, got {mean_reward!r} and {std_reward!r}: "
-                         "did the evaluation run any episode?")
+        raise ValueError(f"{what} gave mean {mean_reward} +/- {std_reward}: not a number. An episode's reward was "
+                         "NaN or infinite (check the env and the agent's rewards), or no episode was played. Nothing "
+                         "was saved.")
     if std_reward < 0:
         raise ValueError(f"std_reward is {std_reward!r}, but a standard deviation is never negative: pass the "
                          "(mean, std) that evaluate_agent returned, in that order.")
+    return mean_reward, std_reward
 
 
 def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str:
@@ -44,7 +49,7 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
     """
     from helpers.provenance import KIT, describe
 
-    _check_scores(mean_reward, std_reward)
+    check_scores(mean_reward, std_reward)
     score = result(mean_reward, std_reward)
     head = f"{env_name}: {mean_reward:.2f} +/- {std_reward:.2f} -> result {score:.2f}"
     mark = PASS_MARKS.get(env_name)
@@ -86,7 +91,7 @@ def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_wit
     """
     from helpers import provenance
 
-    _check_scores(mean_reward, std_reward)
+    check_scores(mean_reward, std_reward)
     if trained_with is None:
         trained_with = provenance.record_for_score(mean_reward, std_reward)
     print(pass_line(env_name, mean_reward, std_reward, trained_with))

@@ -7,24 +7,11 @@
     policy = load_from_hub("you/Reinforce-CartPole-v1", "model.safetensors")    # a policy, no pickle at all
     env = make_env_from_model(model); mean, std = evaluate_model(model, env)
 
-What a push does, in this order:
-  1. checks the repo id, evaluates the agent once, records one replay;
-  2. writes every file of the repo (model, results.json, README.md card, replay.mp4, ...) into a fresh
-     temporary folder, then into ``hub_exports/<repo name>/`` (or ``local_dir``), with ``.kit-export.json``
-     listing what it wrote: the model is saved before any network step, a ``local_dir`` holding files
-     the kit did not write is refused rather than overwritten, and no file there is read or written
-     through a symbolic link;
-  3. with a token, creates the repo if needed (keeps an existing card's text, updates its metadata; if the
-     card cannot be read, stops before uploading anything) and uploads the listed files in one commit.
-     Files already in the repo that the kit does not write are kept.
-If step 3 fails (no token, read-only token, offline, server error), ``HubPushError`` says what to do,
-and ``retry_push(folder, repo_id)`` uploads the saved folder later without retraining.
-
-Loading never trusts the file: pickles are decoded by ``helpers.safe_pickle`` (never unpickled; only
-what a course model can be), policies come from ``model.safetensors`` with their architecture checked
-before anything is built, a ``model.pt`` is never opened, and a model's env id (the course's envs only),
-env arguments, evaluation counts and Q-table are checked before they choose an env or a loop. Only the
-kit's errors leave these paths, each saying what to do.
+A push evaluates the agent once, records one replay, writes the repo's files (model, results.json, README.md
+card, replay.mp4) into ``hub_exports/<repo name>/`` (or ``local_dir``) before any network step, then uploads
+them in one commit. A failed upload raises ``HubPushError``, which says what to do;
+``retry_push(folder, repo_id)`` uploads the saved folder later. Loading never trusts the file, and only the
+kit's errors leave these paths.
 
 Where things live, one question each:
   models   what a model is: the model dict, FrozenLake's settings, checks on downloaded data, its env

@@ -82,31 +82,23 @@ def _lake_from_card(model: dict, repo_id: str, filename: str, download: dict) ->
 
     try:
         stated = lake_settings(model)
-    except Exception:  # settings that make no sense: make_env_from_model refuses them with a message
+        if ("map_name" in stated or "desc" in stated) and "is_slippery" in stated:
+            return
+        card = Path(hf_hub_download(repo_id, "README.md", **download)).read_bytes()[:256 * 1024].decode("utf-8", "replace")
+    except Exception:  # settings that make no sense (make_env_from_model says why), no card, offline...
         return
-    has_map, has_ice = ("map_name" in stated or "desc" in stated), "is_slippery" in stated
-    if has_map and has_ice:
-        return
-    try:
-        card = Path(hf_hub_download(repo_id, "README.md", **download))
-        text = card.read_bytes()[:256 * 1024].decode("utf-8", errors="replace")
-    except Exception:  # no card, offline without it in the cache...: the model stays as it is
-        return
-    front = text.split("\n---", 1)[0] if text.startswith("---") else ""
-    found = {(size, bool(no_slip)) for size, no_slip in _CARD_LAKE.findall(front)}
+    front = card.split("\n---", 1)[0] if card.startswith("---") else ""
+    found = {(size, not no_slip) for size, no_slip in _CARD_LAKE.findall(front)}
     if len(found) != 1:
-        return  # no env tag, or several that disagree: leave it to make_env_from_model to say what is missing
-    size, not_slippery = found.pop()
-    filled = {}
-    if not has_map:
-        filled["map_name"] = model["map_name"] = size
-    if not has_ice:
-        filled["is_slippery"] = model["is_slippery"] = not not_slippery
-    env_name = f"FrozenLake-v1-{size}" + ("-no_slippery" if not_slippery else "")
-    missing = " and ".join(what for what, gap in (("which map", not has_map),
-                                                  ("whether the ice is slippery", not has_ice)) if gap)
-    settings = ", ".join(f"{k}={v!r}" for k, v in filled.items())
-    print(f"{filename} does not say {missing}; its repo card's env tag is {env_name}, so the kit set {settings}.")
+        return  # no env tag, or several that disagree: make_env_from_model says what is missing
+    (size, slippery), = found
+    filled = {k: v for k, v, missing in (("map_name", size, "map_name" not in stated and "desc" not in stated),
+                                         ("is_slippery", slippery, "is_slippery" not in stated)) if missing}
+    if filled:
+        model.update(filled)
+        settings = ", ".join(f"{k}={v!r}" for k, v in filled.items())
+        print(f"{filename} does not say which map or whether the ice is slippery; its repo card's env tag is "
+              f"FrozenLake-v1-{size}{'' if slippery else '-no_slippery'}, so the kit set {settings}.")
 
 
 def load_model_file(path, *, policy_class=None):
@@ -191,6 +183,7 @@ def check_architecture(arch, source: str) -> dict:
 
 
 def _expected_shapes(arch: dict) -> dict:
+    """The tensors a ``PolicyNetwork`` of this architecture holds, by name (known before anything is built)."""
     hidden = [arch["h_size"]] if type(arch["h_size"]) is int else arch["h_size"]
     widths = [arch["s_size"], *hidden, arch["a_size"]]
     shapes = {"obs_scale": [arch["s_size"]]}

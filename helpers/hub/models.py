@@ -9,7 +9,6 @@ are read and written by ``lake_settings`` alone, whatever spelling a model uses.
 """
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping
 
@@ -227,22 +226,27 @@ def check_qtable(qtable, env=None, source: str = "This model") -> np.ndarray:
 
 def eval_count(value, name: str, most: int) -> int:
     """``value`` as a count of at least 1 and at most ``most`` (a model's ``max_steps``/``n_eval_episodes``)."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and 1 <= value <= most:
+    whole = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if whole and 1 <= value <= most:
         return int(value)
-    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value == 0:
+    if whole and value == 0:
         raise HubLoadError(f"{name} is 0: evaluating needs at least one {'episode' if 'episode' in name else 'step'}. "
                            f"Set {name} to a positive number (the course uses 100 episodes of at most 99 steps).")
     raise HubLoadError(f"{name} must be a whole number from 1 to {most:,}; this model has {short_repr(value)}. "
                        f"Set it yourself, e.g. model['{name}'] = 100.")
 
 
-def check_eval_budget(max_steps: int, n_eval: int) -> None:
-    """``max_steps x n_eval_episodes`` within ``MAX_EVAL_TOTAL_STEPS``: a model file cannot keep the
-    evaluation running for hours."""
+def eval_protocol(model: Mapping) -> tuple[int, int, list | None]:
+    """A model dict's ``(max_steps, n_eval_episodes, eval_seed)``, checked: whole numbers, at most 100,000 steps,
+    10,000 episodes and ``MAX_EVAL_TOTAL_STEPS`` steps in all (a model file cannot keep the evaluation running for
+    hours), and a list of reset seeds (or None)."""
+    max_steps = eval_count(model.get("max_steps"), "max_steps", MAX_EVAL_STEPS)
+    n_eval = eval_count(model.get("n_eval_episodes"), "n_eval_episodes", MAX_EVAL_EPISODES)
     if max_steps * n_eval > MAX_EVAL_TOTAL_STEPS:
         raise HubLoadError(f"max_steps x n_eval_episodes is {max_steps:,} x {n_eval:,} = {max_steps * n_eval:,} steps, "
                            f"more than the {MAX_EVAL_TOTAL_STEPS:,} the kit plays (the course's Taxi evaluation is 99 x "
                            "100). Set smaller values, e.g. model['n_eval_episodes'] = 100.")
+    return max_steps, n_eval, eval_seeds(model.get("eval_seed"))
 
 
 def eval_seeds(value) -> list | None:
@@ -257,16 +261,6 @@ def eval_seeds(value) -> list | None:
         raise HubLoadError(f"eval_seed must be a list of at most {MAX_EVAL_EPISODES:,} whole numbers (reset seeds); "
                            f"this model has {short_repr(value)}. Set model['eval_seed'] = [] to evaluate unseeded.")
     return [int(s) for s in value]
-
-
-def check_scores(mean, std, what: str = "The evaluation") -> tuple[float, float]:
-    """(mean, std) as floats, if both are finite: NaN or infinity never reaches results.json or a card."""
-    mean, std = float(mean), float(std)
-    if not (math.isfinite(mean) and math.isfinite(std)):
-        raise ValueError(f"{what} gave mean {mean} +/- {std}: not a number. An episode's reward was NaN or "
-                         "infinite (check the env and the agent's rewards), or no episode was played. Nothing was "
-                         "saved.")
-    return mean, std
 
 
 def make_env_from_model(model: Mapping, **extra):
@@ -316,16 +310,11 @@ def evaluate_model(model: Mapping, env=None) -> tuple[float, float]:
     """Evaluate a Q-learning model dict as the course does: greedy, its ``max_steps``,
     ``n_eval_episodes`` and ``eval_seed`` (one reset seed per episode). Returns (mean, std).
 
-    The counts are checked first (whole numbers, at most 100,000 steps, 10,000 episodes and 1,000,000 steps in
-    all: a model file cannot keep the evaluation running for hours) and so is the Q-table (finite, the env's
-    shape)."""
+    The counts are checked first (``eval_protocol``), and so is the Q-table (finite, the env's shape)."""
     from helpers import qlearning
+    from helpers.scoring import check_scores
 
-    max_steps = eval_count(model.get("max_steps"), "max_steps", MAX_EVAL_STEPS)
-    n_eval = eval_count(model.get("n_eval_episodes"), "n_eval_episodes", MAX_EVAL_EPISODES)
-    check_eval_budget(max_steps, n_eval)
-    seeds = eval_seeds(model.get("eval_seed"))
+    max_steps, n_eval, seeds = eval_protocol(model)
     env = env if env is not None else make_env_from_model(model)
     qtable = check_qtable(model.get("qtable"), env)
-    mean, std = qlearning.evaluate_agent(env, max_steps, n_eval, qtable, seeds)
-    return check_scores(mean, std)
+    return check_scores(*qlearning.evaluate_agent(env, max_steps, n_eval, qtable, seeds))

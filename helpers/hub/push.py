@@ -28,8 +28,7 @@ import numpy as np
 from helpers.hub.card import RESULTS_START, card_body, card_metadata, write_card
 from helpers.hub.errors import (HubLoadError, HubPushError, card_error, check_repo_id, hub_endpoint, hub_status,
                                 push_error)
-from helpers.hub.models import (MAX_EVAL_EPISODES, MAX_EVAL_STEPS, POLICY_FILE, QLEARNING_FILE, check_eval_budget,
-                                check_scores, course_env_name, env_kwargs_of, eval_count, eval_seeds,
+from helpers.hub.models import (POLICY_FILE, QLEARNING_FILE, course_env_name, env_kwargs_of, eval_protocol,
                                 make_env_from_model, model_env_keys, stated_env_kwargs)
 
 EXPORT_ROOT = "hub_exports"
@@ -78,10 +77,7 @@ def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, l
         raise ValueError(f"The Q-learning model dict lacks {missing}: build it with "
                          "helpers.hub.qlearning_model(config, qtable) or add the course's keys.")
     try:  # checked before anything runs: n_eval_episodes=0 would "evaluate" to NaN
-        max_steps = eval_count(model["max_steps"], "max_steps", MAX_EVAL_STEPS)
-        n_eval = eval_count(model["n_eval_episodes"], "n_eval_episodes", MAX_EVAL_EPISODES)
-        check_eval_budget(max_steps, n_eval)
-        seeds = eval_seeds(model.get("eval_seed"))
+        max_steps, n_eval, seeds = eval_protocol(model)
     except HubLoadError as err:
         raise ValueError(str(err)) from None
     model = dict(model) | {"qtable": np.asarray(model["qtable"])}
@@ -190,7 +186,7 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
     if dry_run or local_dir is not None:
         print("Dry run: nothing was uploaded.")
         return result
-    result.url = upload(folder, repo_id, metadata=metadata, token=token, endpoint=endpoint, private=private,
+    result.url = upload(folder, repo_id, token=token, endpoint=endpoint, private=private,
                         commit_message=commit_message)
     result.pushed = True
     return result
@@ -210,7 +206,7 @@ def _check_env_matches(model: dict, env):
 
 
 def _results(repo_id, env_id, env_kwargs, mean, std, n_eval, evaluation) -> dict:
-    from helpers.scoring import PASS_MARKS
+    from helpers.scoring import PASS_MARKS, check_scores
 
     env_name = course_env_name(env_id, **env_kwargs)
     mean, std = check_scores(mean, std, f"Evaluating {repo_id} on {env_name}")
@@ -335,40 +331,11 @@ def _offline() -> bool:
     return bool(check() if check else getattr(constants, "HF_HUB_OFFLINE", False))
 
 
-def _card_metadata_of(text: str) -> dict:
-    """The YAML metadata of a card's text, read by huggingface_hub (ValueError if it does not parse)."""
-    from huggingface_hub import metadata_load
-
-    with tempfile.TemporaryDirectory(prefix="hub-card-") as tmp:
-        path = Path(tmp) / "README.md"
-        path.write_text(text, encoding="utf-8")
-        return metadata_load(path) or {}
-
-
 def retry_push(folder, repo_id: str, *, token: str | None = None, endpoint: str | None = None,
                private: bool | None = None, commit_message: str | None = None) -> str:
     """Upload a folder that an earlier ``push_to_hub`` saved (no retraining, no re-evaluation): only the
     files its ``.kit-export.json`` lists. Returns the repo's URL; raises ``HubPushError`` like ``push_to_hub``."""
-    check_repo_id(repo_id)
-    folder = Path(folder)
-    if read_manifest(folder) is None:
-        raise HubPushError(f"{folder} holds no {MANIFEST} (or not a readable, plain one): it is not a folder written by "
-                           "push_to_hub (or it was written by an older kit), so nothing was uploaded. Push the "
-                           "agent again with push_to_hub, which writes a fresh folder.", repo_id=repo_id, folder=folder)
-    try:
-        metadata = _card_metadata_of(read_file(folder / "README.md").decode("utf-8"))
-    except OSError as err:
-        raise HubPushError(f"{folder}/README.md cannot be read as a plain file ({err.strerror or err}): it is not a "
-                           "complete folder written by push_to_hub. Push the agent again.", repo_id=repo_id,
-                           folder=folder) from None
-    except UnicodeDecodeError:
-        raise HubPushError(f"{folder}/README.md is not UTF-8 text: open it in an editor, save it as UTF-8, then retry. "
-                           "Nothing was uploaded.", repo_id=repo_id, folder=folder) from None
-    except Exception as err:  # the card was edited by hand and its YAML block no longer parses
-        raise HubPushError(f"{folder}/README.md has a metadata block (the YAML between the '---' lines at the "
-                           f"top) that cannot be read ({str(err)[:150]}); fix it, then retry. Nothing was uploaded.",
-                           repo_id=repo_id, folder=folder) from None
-    return upload(folder, repo_id, metadata=metadata, token=token, endpoint=endpoint, private=private,
+    return upload(Path(folder), check_repo_id(repo_id), token=token, endpoint=endpoint, private=private,
                   commit_message=commit_message)
 
 
@@ -384,13 +351,33 @@ def _card_missing(err) -> bool:
     return isinstance(err, remote) and not isinstance(err, local) and hub_status(err) == 404
 
 
-def upload(folder: Path, repo_id: str, *, metadata: dict, token=None, endpoint=None, private=None,
-           commit_message=None) -> str:
-    """Create the repo if needed and upload the kit's files in ``folder`` in one commit. Returns the URL."""
-    from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
+def upload(folder: Path, repo_id: str, *, token=None, endpoint=None, private=None, commit_message=None) -> str:
+    """Create the repo if needed and upload the kit's files in ``folder`` (those its manifest lists) in one
+    commit; the card's metadata is read back from its README.md. Returns the URL."""
+    from huggingface_hub import CommitOperationAdd, HfApi, RepoCard, hf_hub_download
 
     retry = f"retry_push({str(folder)!r}, {repo_id!r})"
     kept = f"Your model is saved in {folder}/ ; once fixed, upload it without retraining: {retry}."
+    listed = read_manifest(folder)
+    if listed is None:
+        raise HubPushError(f"{folder} holds no {MANIFEST} (or not a readable, plain one): it is not a folder written by "
+                           "push_to_hub (or it was written by an older kit), so nothing was uploaded. Push the "
+                           "agent again with push_to_hub, which writes a fresh folder.", repo_id=repo_id, folder=folder)
+    try:  # every file is read here, without following links; the library only sees bytes
+        files = {name: read_file(folder / name) for name in listed if os.path.lexists(folder / name)}
+        body = files["README.md"].decode("utf-8")
+        metadata = RepoCard(body).data.to_dict()
+    except (OSError, KeyError) as err:
+        raise HubPushError(f"{folder}/ no longer holds the plain files push_to_hub wrote ({type(err).__name__}: "
+                           f"{str(err)[:100]}); push the agent again. Nothing was uploaded.", repo_id=repo_id,
+                           folder=folder) from None
+    except UnicodeDecodeError:
+        raise HubPushError(f"{folder}/README.md is not UTF-8 text: open it in an editor, save it as UTF-8, then retry. "
+                           "Nothing was uploaded.", repo_id=repo_id, folder=folder) from None
+    except Exception as err:  # the card was edited by hand and its YAML block no longer parses
+        raise HubPushError(f"{folder}/README.md has a metadata block (the YAML between the '---' lines at the "
+                           f"top) that cannot be read ({str(err)[:150]}); fix it, then retry. Nothing was uploaded.",
+                           repo_id=repo_id, folder=folder) from None
     if _offline():
         raise HubPushError(f"Offline mode is on (HF_HUB_OFFLINE=1), so nothing was uploaded. Unset it "
                            f"(os.environ.pop('HF_HUB_OFFLINE') and restart the kernel) when you are online. {kept}",
@@ -403,14 +390,6 @@ def upload(folder: Path, repo_id: str, *, metadata: dict, token=None, endpoint=N
                            f"{runtime.login_hint()} {kept}", repo_id=repo_id, folder=folder)
     endpoint = hub_endpoint(endpoint)
     api = HfApi(endpoint=endpoint, token=token)
-    try:  # every file is read here, without following links; the library only sees bytes
-        files = {name: read_file(folder / name) for name in (read_manifest(folder) or [])
-                 if os.path.lexists(folder / name)}
-        body = files["README.md"].decode("utf-8")
-    except (OSError, KeyError, UnicodeDecodeError) as err:
-        raise HubPushError(f"{folder}/ no longer holds the plain files push_to_hub wrote ({type(err).__name__}: "
-                           f"{str(err)[:100]}); push the agent again. Nothing was uploaded.", repo_id=repo_id,
-                           folder=folder) from None
     try:
         url = str(api.create_repo(repo_id, exist_ok=True, private=private))
         # An existing card keeps its text: fetch it into a temporary folder (never the Hub cache).
