@@ -4,10 +4,14 @@
 tanh, ELU...: ``ACTIVATIONS``) and a softmax, with its layer sizes stated (``architecture``).
 ``export_network`` turns any policy built like the exercises' ``Policy`` into one; ``with_inputs`` puts a
 fixed, named input transform (``helpers.features``) in front of a policy, and that transform is saved with
-it. ``save_policy`` writes ``model.safetensors`` (weights, and the architecture as JSON in its metadata),
-which ``helpers.hub`` pushes and loads back with no pickle involved.
+it. ``save_policy`` writes ``model.safetensors`` (weights, and the architecture as JSON in its metadata), and
+``load_policy`` reads one back, checking the stated architecture before anything is built: the format's
+writer and reader sit together, so a change to one is made beside the other. No pickle is involved.
 """
 from __future__ import annotations
+
+import json
+import math
 
 import numpy as np
 import torch
@@ -16,10 +20,17 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 
 from helpers import features as _features
+from helpers.hub.errors import HubLoadError
+from helpers.safe_pickle import short_repr
 
 # The activations a saved policy may name: torch.nn.functional's function of that name, default arguments.
 ACTIVATIONS = ("relu", "tanh", "elu", "leaky_relu", "gelu", "silu", "sigmoid", "softplus", "selu")
 POLICY_FORMAT = "deep-rl-kit/policy-v2"
+# What a policy file (downloaded, so not trusted) may state; checked before anything is built from it.
+MAX_LAYER_WIDTH = 4096
+MAX_HIDDEN_LAYERS = 8
+MAX_PARAMETERS = 2_000_000       # 8 MB of float32 weights; a Pixelcopter policy has about 9,000
+MAX_HEADER_BYTES = 2**20         # a safetensors header (the tensors' names, shapes and the architecture)
 
 
 class InputsPolicy(nn.Module):
@@ -167,10 +178,103 @@ def export_network(policy) -> PolicyNetwork:
 def save_policy(net: PolicyNetwork, path) -> None:
     """Write ``net`` as ``model.safetensors``: its weights, and its architecture (activation included) as JSON in
     the file's metadata. No pickle: anyone can read it with ``safetensors`` and plain PyTorch."""
-    import json
-
     from safetensors.torch import save_file
 
     state = {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()}
     architecture = {"activation": net.activation} | net.architecture
     save_file(state, str(path), metadata={"format": POLICY_FORMAT, "architecture": json.dumps(architecture)})
+
+
+# ---- reading it back: a downloaded file, so nothing is trusted -----------------------------------------------
+def check_architecture(arch, source: str) -> dict:
+    """A policy's stated architecture, if its layer sizes are whole numbers within the kit's bounds and its
+    activation and input transform are ones the kit knows (checked before any layer is built: a few bytes
+    could otherwise ask for billions of weights)."""
+    def width(value) -> bool:
+        return type(value) is int and 1 <= value <= MAX_LAYER_WIDTH
+
+    problem = None
+    if not isinstance(arch, dict):
+        problem = "its architecture is not a dict of layer sizes"
+    else:
+        unknown = set(arch) - {"s_size", "a_size", "h_size", "obs_scale", "obs_features", "activation"}
+        hidden = arch.get("h_size")
+        hidden = [hidden] if type(hidden) is int else hidden if type(hidden) is list else None
+        if unknown:
+            problem = f"its architecture has keys the kit does not know: {short_repr(sorted(unknown)[:5])}"
+        elif not (width(arch.get("s_size")) and width(arch.get("a_size"))):
+            problem = f"s_size and a_size must be whole numbers from 1 to {MAX_LAYER_WIDTH}"
+        elif hidden is None or not 1 <= len(hidden) <= MAX_HIDDEN_LAYERS or not all(width(h) for h in hidden):
+            problem = (f"h_size must be 1 to {MAX_HIDDEN_LAYERS} hidden widths, each a whole number from 1 to "
+                       f"{MAX_LAYER_WIDTH}")
+        else:
+            widths = [arch["s_size"], *hidden, arch["a_size"]]
+            params = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+            scale = arch.get("obs_scale")
+            if params > MAX_PARAMETERS:
+                problem = f"its layers would hold {params:,} weights, more than {MAX_PARAMETERS:,}"
+            elif scale is not None and not (type(scale) is list and len(scale) == arch["s_size"] and
+                                            all(type(v) in (int, float) and math.isfinite(v) and v != 0 for v in scale)):
+                problem = "obs_scale must be one finite, non-zero number per observation feature"
+            elif arch.get("obs_features") is not None and arch["obs_features"] not in _features.OBS_FEATURES:
+                problem = f"obs_features must be one of {sorted(_features.OBS_FEATURES)}"
+            elif arch.get("activation", "relu") not in ACTIVATIONS:
+                problem = f"activation must be one of {', '.join(ACTIVATIONS)}"
+    if problem:
+        raise HubLoadError(f"{source} states a policy the kit will not build: {problem} (got {short_repr(arch)}). It "
+                           "was not written by the kit, or it was altered.")
+    return dict(arch)
+
+
+def _expected_shapes(arch: dict) -> dict:
+    """The tensors a ``PolicyNetwork`` of this architecture holds, by name (known before anything is built)."""
+    hidden = [arch["h_size"]] if type(arch["h_size"]) is int else arch["h_size"]
+    widths = [arch["s_size"], *hidden, arch["a_size"]]
+    shapes = {"obs_scale": [arch["s_size"]]}
+    for i, (a, b) in enumerate(zip(widths, widths[1:])):  # PolicyNetwork.net: Linear, activation, Linear...
+        shapes[f"net.{2 * i}.weight"], shapes[f"net.{2 * i}.bias"] = [b, a], [b]
+    return shapes
+
+
+def load_policy(data: bytes, source: str = "model.safetensors", policy_class=None):
+    """A policy from the bytes of a ``model.safetensors`` that ``save_policy`` wrote: the header and the stated
+    architecture are checked before anything is built, then the weights are read (no pickle anywhere).
+    ``HubLoadError`` says what is wrong with a file that is not one."""
+    damaged = (f"{source} is damaged or incomplete ({{}}). Download it again (delete it from the Hub cache first); "
+               "if it is on the Hub like this, ask the author to re-push it.")
+    size = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
+    if not 2 <= size <= min(MAX_HEADER_BYTES, len(data) - 8):
+        raise HubLoadError(damaged.format("its safetensors header is missing or has a wrong length"))
+    try:
+        header = json.loads(data[8:8 + size].decode("utf-8"))
+        meta = header.pop("__metadata__", None) or {}
+        text = meta["architecture"]
+        if type(text) is not str or len(text) > 2**16:
+            raise ValueError("no architecture text of a sane length")
+        architecture = json.loads(text)
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
+        raise HubLoadError(f"{source} holds no readable architecture (the JSON in its metadata that states the layer "
+                           "sizes): it was not pushed by the kit, or it is damaged. Download it again, or build the "
+                           "policy yourself and load its weights with safetensors.torch.load_file.") from None
+    architecture = check_architecture(architecture, source)
+    expected = _expected_shapes(architecture)
+    stated = {k: (v.get("dtype"), v.get("shape")) if isinstance(v, dict) else (None, None) for k, v in header.items()}
+    wrong = sorted(set(stated) ^ set(expected)) or sorted(
+        k for k, (dtype, shape) in stated.items() if dtype not in ("F32", "F16", "BF16", "F64") or shape != expected[k])
+    if wrong:
+        raise HubLoadError(f"{source}'s weights do not fit its stated architecture ({short_repr(wrong[:3])}): the file "
+                           "is damaged or was altered. Download it again.")
+    from safetensors.torch import load as load_tensors
+
+    try:
+        tensors = load_tensors(data)
+    except Exception as err:  # safetensors' own checks: offsets, lengths
+        raise HubLoadError(damaged.format(f"{type(err).__name__}: {str(err)[:120]}")) from None
+    policy = (policy_class or PolicyNetwork)(**architecture)
+    try:
+        policy.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()})
+    except (RuntimeError, ValueError, TypeError, KeyError) as err:
+        raise HubLoadError(f"{source}'s weights do not fit its stated layer sizes ({str(err)[:200]}): the file is "
+                           "damaged or was altered. Download it again.") from None
+    policy.eval()
+    return policy

@@ -25,7 +25,6 @@ and the ``utils`` HTTP helpers are used, all present and alike across that range
 """
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor

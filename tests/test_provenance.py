@@ -1,7 +1,6 @@
 """Whose code trained an agent (helpers.provenance), and the exercise plumbing that keeps it the learner's:
 calling course-style functions (exercises.adapt_call), and the record that travels with a trained agent to the
 pass line, results.json and the card."""
-import inspect
 import json
 import linecache
 import random

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostile_payloads as hostile  # noqa: E402
 
 from helpers import hub  # noqa: E402
-from helpers.safe_pickle import (DamagedPickleError, PickleLimitError, RefusedPickleError,  # noqa: E402
+from helpers.safe_pickle import (PickleLimitError, RefusedPickleError,  # noqa: E402
                                  safe_loads)
 
 # What each kind of refusal says (the parent sees the child's exception class name and message).

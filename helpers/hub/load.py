@@ -1,15 +1,13 @@
 """Download a model from the Hub and load it without running code from it.
 
 Q-learning pickles are decoded by ``helpers.safe_pickle`` (never unpickled); policies are read from
-``model.safetensors`` (weights, and the architecture as JSON), checked before anything is built. A
-``model.pt`` is never opened: the course's holds a whole pickled module.
+``model.safetensors`` by ``helpers.policies.load_policy`` (the architecture checked before anything is
+built). A ``model.pt`` is never opened: the course's holds a whole pickled module.
 """
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
 from helpers.hub.errors import HubLoadError, check_repo_id, hub_endpoint, load_error
@@ -18,11 +16,6 @@ from helpers.safe_pickle import (LIMITS, DamagedPickleError, PickleLimitError, r
                                  short_repr)
 
 _KINDS = {".pkl": "pickle", ".pickle": "pickle", ".safetensors": "policy", ".json": "json", ".pt": "pt", ".pth": "pt"}
-# A policy's stated layer sizes are checked before anything is built from them.
-MAX_LAYER_WIDTH = 4096
-MAX_HIDDEN_LAYERS = 8
-MAX_PARAMETERS = 2_000_000       # 8 MB of float32 weights; a Pixelcopter policy has about 9,000
-MAX_HEADER_BYTES = 2**20         # a safetensors header (the tensors' names, shapes and the architecture)
 
 
 def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str | None = None,
@@ -116,7 +109,9 @@ def load_model_file(path, *, policy_class=None):
     except (DamagedPickleError, PickleLimitError) as err:
         raise HubLoadError(str(err)) from None
     if kind == "policy":
-        return _load_policy(data, path.name[:80], policy_class)
+        from helpers.policies import load_policy  # torch: imported only when a policy is loaded
+
+        return load_policy(data, path.name[:80], policy_class)
     try:
         return json.loads(data.decode("utf-8"))
     except RecursionError:
@@ -139,102 +134,4 @@ def _load_qlearning(data: bytes, source: str) -> dict:
     return model
 
 
-def check_architecture(arch, source: str) -> dict:
-    """A policy's stated architecture, if its layer sizes are whole numbers within the kit's bounds and its
-    activation and input transform are ones the kit knows (checked before any layer is built: a few bytes
-    could otherwise ask for billions of weights)."""
-    from helpers.features import OBS_FEATURES
-    from helpers.policies import ACTIVATIONS
-
-    def width(value) -> bool:
-        return type(value) is int and 1 <= value <= MAX_LAYER_WIDTH
-
-    problem = None
-    if not isinstance(arch, dict):
-        problem = "its architecture is not a dict of layer sizes"
-    else:
-        unknown = set(arch) - {"s_size", "a_size", "h_size", "obs_scale", "obs_features", "activation"}
-        hidden = arch.get("h_size")
-        hidden = [hidden] if type(hidden) is int else hidden if type(hidden) is list else None
-        if unknown:
-            problem = f"its architecture has keys the kit does not know: {short_repr(sorted(unknown)[:5])}"
-        elif not (width(arch.get("s_size")) and width(arch.get("a_size"))):
-            problem = f"s_size and a_size must be whole numbers from 1 to {MAX_LAYER_WIDTH}"
-        elif hidden is None or not 1 <= len(hidden) <= MAX_HIDDEN_LAYERS or not all(width(h) for h in hidden):
-            problem = (f"h_size must be 1 to {MAX_HIDDEN_LAYERS} hidden widths, each a whole number from 1 to "
-                       f"{MAX_LAYER_WIDTH}")
-        else:
-            widths = [arch["s_size"], *hidden, arch["a_size"]]
-            params = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
-            scale = arch.get("obs_scale")
-            if params > MAX_PARAMETERS:
-                problem = f"its layers would hold {params:,} weights, more than {MAX_PARAMETERS:,}"
-            elif scale is not None and not (type(scale) is list and len(scale) == arch["s_size"] and
-                                            all(type(v) in (int, float) and math.isfinite(v) and v != 0 for v in scale)):
-                problem = "obs_scale must be one finite, non-zero number per observation feature"
-            elif arch.get("obs_features") is not None and arch["obs_features"] not in OBS_FEATURES:
-                problem = f"obs_features must be one of {sorted(OBS_FEATURES)}"
-            elif arch.get("activation", "relu") not in ACTIVATIONS:
-                problem = f"activation must be one of {', '.join(ACTIVATIONS)}"
-    if problem:
-        raise HubLoadError(f"{source} states a policy the kit will not build: {problem} (got {short_repr(arch)}). It "
-                           "was not written by the kit, or it was altered.")
-    return dict(arch)
-
-
-def _expected_shapes(arch: dict) -> dict:
-    """The tensors a ``PolicyNetwork`` of this architecture holds, by name (known before anything is built)."""
-    hidden = [arch["h_size"]] if type(arch["h_size"]) is int else arch["h_size"]
-    widths = [arch["s_size"], *hidden, arch["a_size"]]
-    shapes = {"obs_scale": [arch["s_size"]]}
-    for i, (a, b) in enumerate(zip(widths, widths[1:])):  # PolicyNetwork.net: Linear, activation, Linear...
-        shapes[f"net.{2 * i}.weight"], shapes[f"net.{2 * i}.bias"] = [b, a], [b]
-    return shapes
-
-
-def _load_policy(data: bytes, source: str, policy_class=None):
-    """A policy from ``model.safetensors``: header and architecture checked, then the weights read."""
-    damaged = (f"{source} is damaged or incomplete ({{}}). Download it again (delete it from the Hub cache first); "
-               "if it is on the Hub like this, ask the author to re-push it.")
-    size = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
-    if not 2 <= size <= min(MAX_HEADER_BYTES, len(data) - 8):
-        raise HubLoadError(damaged.format("its safetensors header is missing or has a wrong length"))
-    try:
-        header = json.loads(data[8:8 + size].decode("utf-8"))
-        meta = header.pop("__metadata__", None) or {}
-        text = meta["architecture"]
-        if type(text) is not str or len(text) > 2**16:
-            raise ValueError("no architecture text of a sane length")
-        architecture = json.loads(text)
-    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
-        raise HubLoadError(f"{source} holds no readable architecture (the JSON in its metadata that states the layer "
-                           "sizes): it was not pushed by the kit, or it is damaged. Download it again, or build the "
-                           "policy yourself and load its weights with safetensors.torch.load_file.") from None
-    architecture = check_architecture(architecture, source)
-    expected = _expected_shapes(architecture)
-    stated = {k: (v.get("dtype"), v.get("shape")) if isinstance(v, dict) else (None, None) for k, v in header.items()}
-    wrong = sorted(set(stated) ^ set(expected)) or sorted(
-        k for k, (dtype, shape) in stated.items() if dtype not in ("F32", "F16", "BF16", "F64") or shape != expected[k])
-    if wrong:
-        raise HubLoadError(f"{source}'s weights do not fit its stated architecture ({short_repr(wrong[:3])}): the file "
-                           "is damaged or was altered. Download it again.")
-    import torch
-    from safetensors.torch import load as load_tensors
-
-    try:
-        tensors = load_tensors(data)
-    except Exception as err:  # safetensors' own checks: offsets, lengths
-        raise HubLoadError(damaged.format(f"{type(err).__name__}: {str(err)[:120]}")) from None
-    if policy_class is None:
-        from helpers.policies import PolicyNetwork as policy_class
-    policy = policy_class(**architecture)
-    try:
-        policy.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()})
-    except (RuntimeError, ValueError, TypeError, KeyError) as err:
-        raise HubLoadError(f"{source}'s weights do not fit its stated layer sizes ({str(err)[:200]}): the file is "
-                           "damaged or was altered. Download it again.") from None
-    policy.eval()
-    return policy
-
-
-__all__ = ["load_from_hub", "load_model_file", "check_architecture", "LIMITS"]
+__all__ = ["load_from_hub", "load_model_file", "LIMITS"]
