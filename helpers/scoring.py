@@ -32,8 +32,7 @@ def check_scores(mean_reward, std_reward, what: str = "The evaluation") -> tuple
     mean_reward, std_reward = float(mean_reward), float(std_reward)
     if not (math.isfinite(mean_reward) and math.isfinite(std_reward)):
         raise ValueError(f"{what} gave mean {mean_reward} +/- {std_reward}: not a number. An episode's reward was "
-                         "NaN or infinite (check the env and the agent's rewards), or no episode was played. Nothing "
-                         "was saved.")
+                         "NaN or infinite (check the env and the agent's rewards), or no episode was played.")
     if std_reward < 0:
         raise ValueError(f"std_reward is {std_reward!r}, but a standard deviation is never negative: pass the "
                          "(mean, std) that evaluate_agent returned, in that order.")

@@ -209,7 +209,10 @@ def _results(repo_id, env_id, env_kwargs, mean, std, n_eval, evaluation) -> dict
     from helpers.scoring import PASS_MARKS, check_scores
 
     env_name = course_env_name(env_id, **env_kwargs)
-    mean, std = check_scores(mean, std, f"Evaluating {repo_id} on {env_name}")
+    try:
+        mean, std = check_scores(mean, std, f"Evaluating {repo_id} on {env_name}")
+    except ValueError as err:
+        raise ValueError(f"{err} Nothing was saved.") from None
     mark = PASS_MARKS.get(env_name)
     result = float(mean) - float(std)
     return {"env_id": env_id, "env_name": env_name, "env_kwargs": env_kwargs,
