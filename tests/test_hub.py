@@ -820,6 +820,19 @@ def test_frozenlake_settings_come_from_the_card_tag(double, capsys, tag, setting
     assert {k: env.spec.kwargs[k] for k in settings} == settings
 
 
+def test_the_card_fallback_names_only_the_setting_it_filled(double, capsys):
+    model = {"env_id": "FrozenLake-v1", "map_name": "8x8", "max_steps": 99, "n_eval_episodes": 5, "eval_seed": [],
+             "qtable": np.zeros((64, 4))}  # states its map, not its ice
+    repo = f"{USER}/q-half-stated"
+    double.add_repo(repo, {"q-learning.pkl": pickle.dumps(model, protocol=4),
+                           "README.md": b"---\ntags:\n- FrozenLake-v1-8x8-no_slippery\n---\n"})
+    capsys.readouterr()
+    loaded = hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
+    out = capsys.readouterr().out
+    assert loaded["is_slippery"] is False and "does not say whether the ice is slippery;" in out
+    assert "which map" not in out and "map_name=" not in out
+
+
 def test_card_tag_fills_nothing_a_model_states_or_without_a_tag(double, frozenlake_model, capsys):
     repo = f"{USER}/q-stated-lake"
     card = b"---\ntags:\n- FrozenLake-v1-8x8\n---\n"  # disagrees with the model: the model wins

@@ -89,8 +89,10 @@ def _lake_from_card(model: dict, repo_id: str, filename: str, download: dict) ->
                                          ("is_slippery", slippery, "is_slippery" not in stated)) if missing}
     if filled:
         model.update(filled)
+        missing = " and ".join(what for key, what in (("map_name", "which map"), ("is_slippery", "whether the ice is "
+                                                      "slippery")) if key in filled)
         settings = ", ".join(f"{k}={v!r}" for k, v in filled.items())
-        print(f"{filename} does not say which map or whether the ice is slippery; its repo card's env tag is "
+        print(f"{filename} does not say {missing}; its repo card's env tag is "
               f"FrozenLake-v1-{size}{'' if slippery else '-no_slippery'}, so the kit set {settings}.")
 
 
