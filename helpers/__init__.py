@@ -21,11 +21,13 @@ One concern per module:
   safe_pickle       the restricted unpickler that loads course models without running their code
   runtime           Colab / Kaggle detection, the Kaggle token, a virtual display when one is needed
   location          the kit's GitHub location, set in one place
+  i18n              the language of every message (English, Simplified Chinese): set_language, _()
 
 Importing the package registers the kit's environment ids with Gymnasium; nothing heavy (torch,
 matplotlib, huggingface_hub) is imported until a module that needs it is.
 """
 from helpers import envs as _envs
+from helpers.i18n import set_language  # noqa: F401  (the setup cell's one call: helpers.set_language("zh-CN"))
 
 _envs.register_kit_envs()
 

@@ -6,6 +6,7 @@ score ("result") = mean_reward - std_reward over the evaluation episodes, with t
 from __future__ import annotations
 
 import math
+from typing import Callable  # noqa: F401  (ADVICE's annotation)
 
 # Course pass marks, keyed by the env name used on model cards. Unit 2 is certified on Taxi alone.
 COURSE_MARKS = {
@@ -64,21 +65,31 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
     return f"{line} ({'; '.join(notes)})" if notes else line
 
 
-def advice(env_name: str, mean_reward: float, std_reward: float) -> str | None:
-    """What to try when an agent fails, from what its score says about the likely cause."""
+# What to try when an agent fails, by env name: each unit registers its own (``fn(mean, std, trained_with)``
+# returns a hint that fits the run at hand, or None). ``trained_with`` is the provenance record of the agent.
+ADVICE: dict[str, "Callable[[float, float, dict | None], str | None]"] = {}
+
+
+def _taxi_advice(mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str | None:
+    if mean_reward < 0:
+        return ("Most episodes end without a drop-off (a negative mean): the greedy agent drives in circles. "
+                "Did train's check pass? Does greedy_policy pick the largest Q-value? Was Qtable_taxi trained "
+                "on the Taxi env?")
+    return ("The agent delivers, but takes detours from some start states (the best possible is 7.56 +/- "
+            "2.71 -> 4.85). Q-learning fixes a detour only by trying it again: train with more episodes "
+            "(n_training_episodes = 50000) or more exploration (min_epsilon = 0.2), then re-run training "
+            "and evaluation.")
+
+
+ADVICE["Taxi-v3"] = _taxi_advice
+
+
+def advice(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str | None:
+    """What to try when an agent fails, from what its score (and its training record) says about the cause."""
     mark = PASS_MARKS.get(env_name)
-    if mark is None or result(mean_reward, std_reward) >= mark:
+    if mark is None or result(mean_reward, std_reward) >= mark or env_name not in ADVICE:
         return None
-    if env_name == "Taxi-v3":
-        if mean_reward < 0:
-            return ("Most episodes end without a drop-off (a negative mean): the greedy agent drives in circles. "
-                    "Did train's check pass? Does greedy_policy pick the largest Q-value? Was Qtable_taxi trained "
-                    "on the Taxi env?")
-        return ("The agent delivers, but takes detours from some start states (the best possible is 7.56 +/- "
-                "2.71 -> 4.85). Q-learning fixes a detour only by trying it again: train with more episodes "
-                "(n_training_episodes = 50000) or more exploration (min_epsilon = 0.2), then re-run training "
-                "and evaluation.")
-    return None
+    return ADVICE[env_name](mean_reward, std_reward, trained_with)
 
 
 def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> bool:
@@ -94,7 +105,7 @@ def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_wit
     if trained_with is None:
         trained_with = provenance.record_for_score(mean_reward, std_reward)
     print(pass_line(env_name, mean_reward, std_reward, trained_with))
-    hint = advice(env_name, mean_reward, std_reward)
+    hint = advice(env_name, mean_reward, std_reward, trained_with)
     if hint:
         print("   " + hint)
     mark = PASS_MARKS.get(env_name)

@@ -1,0 +1,128 @@
+"""The language the kit speaks to the learner: English (the default and the fallback) or Simplified Chinese.
+
+Every sentence a learner reads at run time is written in English in the code and wrapped in ``_()``, with
+named placeholders::
+
+    print(_("✅ {name}: all checks passed.", name=name))
+
+The translations are gettext catalogs: ``helpers/locale/<language>/LC_MESSAGES/kit.po`` (the source,
+edited by translators) compiled to ``kit.mo`` (what runs). After changing a message in the code::
+
+    python -m helpers.i18n extract   # messages.pot from the code, then each kit.po updated (Babel)
+    python -m helpers.i18n compile   # each kit.po to kit.mo (Babel)
+
+The notebook's setup cell chooses the language once, ``helpers.set_language("zh-CN")``; nothing else in a
+learner's cell changes. Words follow ``TERMINOLOGY.md`` (the glossary), which a test holds the catalogs to.
+"""
+from __future__ import annotations
+
+import contextlib
+import gettext
+import string
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "kit"
+ENGLISH = "en"
+# The languages a notebook may choose, by the names a learner writes, mapped to their catalog folder.
+LANGUAGES = {"en": ENGLISH, "en-US": ENGLISH, "en_US": ENGLISH,
+             "zh-CN": "zh_CN", "zh_CN": "zh_CN", "zh-Hans": "zh_CN", "zh": "zh_CN"}
+
+_active: gettext.NullTranslations = gettext.NullTranslations()
+_language = ENGLISH
+
+
+def _catalog(language: str) -> gettext.NullTranslations:
+    if language == ENGLISH:
+        return gettext.NullTranslations()
+    # fallback=False: a missing catalog is a bug in the kit, not something to hide.
+    return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language])
+
+
+def set_language(language: str = "en") -> str:
+    """Choose the language of every message, pass line, plot and caption: ``"en"`` or ``"zh-CN"``."""
+    global _active, _language
+    if not isinstance(language, str) or language not in LANGUAGES:
+        known = ", ".join(f'"{name}"' for name in ("en", "zh-CN"))
+        raise ValueError(f"Unknown language {language!r}: choose one of {known}. "
+                         f"未知的语言 {language!r}：请选择 {known}。")
+    _language = LANGUAGES[language]
+    _active = _catalog(_language)
+    return _language
+
+
+def language() -> str:
+    """The language in use: ``"en"`` or ``"zh_CN"``."""
+    return _language
+
+
+@contextlib.contextmanager
+def using(language_name: str):
+    """Speak ``language_name`` inside the ``with`` block (tests, and a one-off message)."""
+    before = _language
+    set_language(language_name)
+    try:
+        yield
+    finally:
+        set_language(before)
+
+
+def _(message: str, /, **values) -> str:
+    """``message`` in the chosen language, its ``{named}`` placeholders filled from ``values``."""
+    text = _active.gettext(message)
+    return text.format(**values) if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, /, **values) -> str:
+    """The singular or plural of a message for ``n`` (``n`` is also a placeholder)."""
+    text = _active.ngettext(singular, plural, n)
+    return text.format(n=n, **values)
+
+
+def placeholders(message: str) -> set[str]:
+    """The names of ``message``'s placeholders (``{mark:g}`` -> ``mark``): a translation must keep them all."""
+    return {field.split(".")[0].split("[")[0] for _, field, _, _ in string.Formatter().parse(message)
+            if field is not None}
+
+
+# ---- for maintainers: extract and compile the catalogs (Babel, from requirements-dev.txt) -----------------------
+def _extract() -> None:
+    from babel.messages import frontend
+
+    root = Path(__file__).resolve().parent.parent
+    pot = LOCALE_DIR / f"{DOMAIN}.pot"
+    frontend.CommandLineInterface().run([
+        "pybabel", "extract", "--no-location", "--sort-output", "-k", "_", "-k", "ngettext:1,2",
+        "--project", "deep-rl-course-kit", "-o", str(pot), str(root / "helpers")])
+    for po in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+        frontend.CommandLineInterface().run([
+            "pybabel", "update", "--no-fuzzy-matching", "--ignore-obsolete", "-i", str(pot), "-d", str(LOCALE_DIR),
+            "-D", DOMAIN, "-l", po.parent.parent.name])
+
+
+def compile_catalog(po_path: Path) -> bytes:
+    """The ``.mo`` bytes for one ``.po`` file (the tests compare them with the committed ``kit.mo``)."""
+    import io
+
+    from babel.messages import mofile, pofile
+
+    with open(po_path, "rb") as handle:
+        catalog = pofile.read_po(handle)
+    out = io.BytesIO()
+    mofile.write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def _compile() -> None:
+    for po in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+        po.with_suffix(".mo").write_bytes(compile_catalog(po))
+        print(f"compiled {po.relative_to(LOCALE_DIR)}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    commands = {"extract": _extract, "compile": _compile}
+    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+        raise SystemExit("usage: python -m helpers.i18n extract|compile")
+    commands[sys.argv[1]]()
