@@ -9,6 +9,8 @@ machine: nothing one notebook writes can help another.
             learner would, in strict mode: every check passes and every graded agent was trained by that code;
   course/   the TODO cells filled with code written the course's way (``tests/course_solutions.py``): it must
             be accepted and train the agents just the same.
+The Chinese twins (``NAME.zh-CN.ipynb``) run the same three ways; their copies also record what the kernel
+prints and end with a cell that fails on any untranslated English sentence in it (``tests/editions.py``).
 The test switches live here, never in a learner's cell: a first cell (the test preamble) sets the kernel's
 environment (strict mode, no Hub token, Hub downloads from an offline cache), cells after the hyperparameter
 cells shorten the long unit 4 runs, and a last cell checks whose code trained the pushed agents. Cells tagged
@@ -49,6 +51,14 @@ PUSHED = {
     "03_reinforce.ipynb": ["Reinforce-CartPole-v1", "Reinforce-Pixelcopter-PLE-v0", "Reinforce-Pong-PLE-v0"],
 }
 
+ZH_SUFFIX = ".zh-CN"
+
+
+def base_name(path: Path) -> str:
+    """The English notebook's file name, for both editions (``01_qlearning.zh-CN.ipynb`` -> ``01_qlearning.ipynb``)."""
+    return path.name.replace(ZH_SUFFIX, "")
+
+
 # pytest expands `testpaths` right after loading this file, before any hook runs: the folder must exist
 # by then (in a fresh clone it does not), or the notebook copies built below would never be collected.
 (BUILD / "shipped").mkdir(parents=True, exist_ok=True)
@@ -80,7 +90,7 @@ def course_source(name: str) -> str:
     return COURSE[name]
 
 
-def preamble(strict: bool, hub_cache: str) -> str:
+def preamble(strict: bool, hub_cache: str, chinese: bool = False) -> str:
     lines = [
         "# Test preamble (added by conftest.py, not part of the notebook)",
         "import os",
@@ -93,7 +103,31 @@ def preamble(strict: bool, hub_cache: str) -> str:
         "os.environ['HF_HUB_OFFLINE'] = '1'",
         "os.environ['HF_HUB_DISABLE_TELEMETRY'] = '1'",
     ]
+    if chinese:  # keep a copy of everything printed, for the language check at the end
+        lines += [
+            "import sys",
+            "class _KitTee:",
+            "    def __init__(self, stream):",
+            "        self._stream, self.seen = stream, []",
+            "    def write(self, text):",
+            "        self.seen.append(text)",
+            "        return self._stream.write(text)",
+            "    def __getattr__(self, name):",
+            "        return getattr(self._stream, name)",
+            "sys.stdout = _kit_printed = _KitTee(sys.stdout)",
+        ]
     return "\n".join(lines)
+
+
+def language_check() -> str:
+    """A last cell for the Chinese copies: nothing the notebook printed is an untranslated English sentence."""
+    return "\n".join([
+        "# Test check (added by conftest.py): a Chinese learner reads no English sentence",
+        "from tests.editions import english_sentences",
+        "_english = english_sentences(''.join(_kit_printed.seen))",
+        "assert not _english, 'untranslated output:\\n' + '\\n'.join(_english[:30])",
+        "print(len(''.join(_kit_printed.seen)), 'characters printed, all in Chinese')",
+    ])
 
 
 def provenance_check(repos: list[str], expected: str) -> str:
@@ -128,6 +162,8 @@ def build_copies(hub_cache: str) -> None:
             nb = nbformat.read(path, as_version=4)
             if variant == "course" and not any(exercise_name(c) for c in nb.cells if c.cell_type == "code"):
                 continue  # nothing to type in
+            name = base_name(path)
+            chinese = path.name != name
             wanted = expected.get(path.name, {})
             cells = []
             for cell in nb.cells:
@@ -141,20 +177,24 @@ def build_copies(hub_cache: str) -> None:
                 if checks_output(cell) and cell.get("id") in wanted:
                     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=wanted[cell["id"]])]
                     cell.execution_count = 1  # nbval ignores outputs of cells marked as never run
-                if cell.get("id") in QUICK.get(path.name, {}):
-                    quick = nbformat.v4.new_code_cell(QUICK[path.name][cell["id"]])
+                if cell.get("id") in QUICK.get(name, {}):
+                    quick = nbformat.v4.new_code_cell(QUICK[name][cell["id"]])
                     quick["id"] = f"test-quick-{cell['id']}"
                     cells.append(quick)
-            first = nbformat.v4.new_code_cell(preamble(variant != "shipped", hub_cache))
+            first = nbformat.v4.new_code_cell(preamble(variant != "shipped", hub_cache, chinese))
             first["id"] = "test-preamble"
             cells.insert(0, first)
-            if path.name in PUSHED:
-                last = nbformat.v4.new_code_cell(provenance_check(PUSHED[path.name],
+            if name in PUSHED:
+                last = nbformat.v4.new_code_cell(provenance_check(PUSHED[name],
                                                                   "kit reference" if variant == "shipped" else "yours"))
                 last["id"] = "test-provenance"
                 cells.append(last)
+            if chinese:
+                last = nbformat.v4.new_code_cell(language_check())
+                last["id"] = "test-language"
+                cells.append(last)
             nb.cells = cells
-            folder = BUILD / variant / path.stem  # alone in a fresh folder, as on Colab
+            folder = BUILD / variant / path.stem.replace(".", "_")  # alone in a fresh folder, as on Colab
             folder.mkdir(parents=True)
             nbformat.write(nb, folder / path.name)
 
