@@ -10,6 +10,10 @@ edited by translators) compiled to ``kit.mo`` (what runs). After changing a mess
 
     python -m helpers.i18n extract   # messages.pot from the code, then each kit.po updated (Babel)
     python -m helpers.i18n compile   # each kit.po to kit.mo (Babel)
+    python -m helpers.i18n font NotoSansSC-Regular.otf   # the plots' Chinese font, cut to the characters used
+
+Plots need a font with Chinese characters, which Colab and Kaggle do not have: ``helpers/fonts/`` holds Noto Sans
+SC (SIL Open Font License) cut down to the characters the catalogs and the Chinese notebooks use.
 
 The notebook's setup cell chooses the language once, ``helpers.set_language("zh-CN")``; nothing else in a
 learner's cell changes. Words follow ``TERMINOLOGY.md`` (the glossary), which a test holds the catalogs to.
@@ -22,6 +26,7 @@ import string
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+FONT = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-kit.otf"
 DOMAIN = "kit"
 ENGLISH = "en"
 # The languages a notebook may choose, by the names a learner writes, mapped to their catalog folder.
@@ -119,10 +124,46 @@ def _compile() -> None:
         print(f"compiled {po.relative_to(LOCALE_DIR)}")
 
 
+def characters_used() -> set[str]:
+    """Every non-ASCII character of the translations and of the Chinese notebooks' code cells (plot titles)."""
+    import json
+
+    from babel.messages import pofile
+
+    chars: set[str] = set()
+    for po in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+        with open(po, "rb") as handle:
+            for message in pofile.read_po(handle):
+                for text in (message.string if isinstance(message.string, tuple) else (message.string,)):
+                    chars.update(text or "")
+    for notebook in (LOCALE_DIR.parent.parent / "notebooks").glob("*.zh-CN.ipynb"):
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "code":
+                chars.update("".join(cell["source"]))
+    return {c for c in chars if ord(c) > 0x2000}
+
+
+def _font(source: str) -> None:
+    from fontTools import subset
+
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    font = subset.load_font(source, options)
+    subsetter = subset.Subsetter(options)
+    wanted = characters_used() | set("0123456789") | {chr(c) for c in range(0x3000, 0x3040)} | \
+        {chr(c) for c in range(0xFF01, 0xFF5F)}
+    subsetter.populate(unicodes=[ord(c) for c in sorted(wanted)])
+    subsetter.subset(font)
+    FONT.parent.mkdir(exist_ok=True)
+    subset.save_font(font, str(FONT), options)
+    print(f"{FONT.name}: {len(wanted)} characters, {FONT.stat().st_size // 1024} KB")
+
+
 if __name__ == "__main__":
     import sys
 
-    commands = {"extract": _extract, "compile": _compile}
-    if len(sys.argv) != 2 or sys.argv[1] not in commands:
-        raise SystemExit("usage: python -m helpers.i18n extract|compile")
-    commands[sys.argv[1]]()
+    commands = {"extract": _extract, "compile": _compile, "font": _font}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        raise SystemExit("usage: python -m helpers.i18n extract|compile|font SOURCE.otf")
+    commands[sys.argv[1]](*sys.argv[2:])

@@ -137,3 +137,41 @@ def english_sentences(text: str) -> list[str]:
         if _ENGLISH_RUN.search(bare):
             found.append(line.strip())
     return found
+
+
+# ---- for maintainers: after translating a changed English cell -----------------------------------------------------
+def mark_translated(english: Path, cell_ids: list[str]) -> list[str]:
+    """Record in the Chinese twin that cells ``cell_ids`` now translate the current English source."""
+    import nbformat
+
+    en = {c.get("id"): c for c in nbformat.read(english, as_version=4).cells}
+    zh_path = twin(english)
+    zh = nbformat.read(zh_path, as_version=4)
+    done = []
+    for cell in zh.cells:
+        if cell.get("id") in cell_ids:
+            cell.metadata.setdefault("translation", {})["source_sha1"] = source_sha1(en[cell.id].source)
+            done.append(cell.id)
+    nbformat.write(zh, zh_path)
+    return done
+
+
+if __name__ == "__main__":
+    import sys
+
+    usage = ("usage: python -m tests.editions status            (what drifted, per notebook)\n"
+             "       python -m tests.editions mark NAME.ipynb CELL_ID...   (after updating those Chinese cells)")
+    if sys.argv[1:2] == ["status"]:
+        for path in english_notebooks():
+            import json
+
+            found = differences(json.loads(path.read_text(encoding="utf-8")),
+                                json.loads(twin(path).read_text(encoding="utf-8"))) if twin(path).exists() \
+                else [f"no {twin(path).name}"]
+            print(f"{path.name}: {'in step' if not found else ''}")
+            for line in found:
+                print("  " + line)
+    elif sys.argv[1:2] == ["mark"] and len(sys.argv) > 3:
+        print("marked:", mark_translated(NOTEBOOKS / sys.argv[2], sys.argv[3:]))
+    else:
+        raise SystemExit(usage)

@@ -119,3 +119,12 @@ def test_set_language_switches_and_falls_back(capsys):
 
 def test_placeholders_are_read_by_name():
     assert i18n.placeholders("{name}: {mark:g} and {mean:.2f}, {{literal}}") == {"name", "mark", "mean"}
+
+
+def test_the_plot_font_has_every_chinese_character_used():
+    from matplotlib.ft2font import FT2Font
+
+    have = {chr(code) for code in FT2Font(str(i18n.FONT)).get_charmap()}
+    missing = sorted(i18n.characters_used() - have)
+    assert not missing, (f"{len(missing)} characters missing from {i18n.FONT.name} ({''.join(missing[:50])}): "
+                         "run `python -m helpers.i18n font NotoSansSC-Regular.otf`")
