@@ -44,8 +44,10 @@ def _catalog(language: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language])
 
 
-def set_language(language: str = "en") -> str:
-    """Choose the language of every message, pass line, plot and caption: ``"en"`` or ``"zh-CN"``."""
+def set_language(language: str = "en") -> None:
+    """Choose the language of every message, pass line, plot and caption: ``"en"`` or ``"zh-CN"``.
+
+    Returns nothing, so that the setup cell shows no output for it."""
     global _active, _language
     if not isinstance(language, str) or language not in LANGUAGES:
         known = ", ".join(f'"{name}"' for name in ("en", "zh-CN"))
@@ -53,7 +55,6 @@ def set_language(language: str = "en") -> str:
                          f"未知的语言 {language!r}：请选择 {known}。")
     _language = LANGUAGES[language]
     _active = _catalog(_language)
-    return _language
 
 
 def language() -> str:
