@@ -55,6 +55,20 @@ def set_language(language: str = "en") -> None:
                          f"未知的语言 {language!r}：请选择 {known}。")
     _language = LANGUAGES[language]
     _active = _catalog(_language)
+    if _language != ENGLISH:
+        use_plot_font()
+
+
+def use_plot_font() -> str:
+    """Let matplotlib draw Chinese: the kit's font becomes the fallback for characters the usual font lacks."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(FONT))
+    name = font_manager.FontProperties(fname=str(FONT)).get_name()
+    families = [f for f in matplotlib.rcParams["font.family"] if f != name]
+    matplotlib.rcParams["font.family"] = families + [name]  # matplotlib >= 3.6 falls back glyph by glyph
+    return name
 
 
 def language() -> str:
@@ -144,6 +158,18 @@ def characters_used() -> set[str]:
     return {c for c in chars if ord(c) > 0x2000}
 
 
+def _common_chinese() -> set[str]:
+    """The 3,755 most common Chinese characters (GB2312 level 1), so that a learner's own titles show too."""
+    chars = set()
+    for high in range(0xB0, 0xD8):
+        for low in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes([high, low]).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return chars
+
+
 def _font(source: str) -> None:
     from fontTools import subset
 
@@ -152,7 +178,7 @@ def _font(source: str) -> None:
     options.notdef_outline = True
     font = subset.load_font(source, options)
     subsetter = subset.Subsetter(options)
-    wanted = characters_used() | set("0123456789") | {chr(c) for c in range(0x3000, 0x3040)} | \
+    wanted = characters_used() | _common_chinese() | set("0123456789") | {chr(c) for c in range(0x3000, 0x3040)} | \
         {chr(c) for c in range(0xFF01, 0xFF5F)}
     subsetter.populate(unicodes=[ord(c) for c in sorted(wanted)])
     subsetter.subset(font)

@@ -44,7 +44,7 @@ def code_skeleton(source: str) -> list[tuple[str, str]]:
         return [("LINE", line) for line in lines if line]
     tokens = []
     previous = []
-    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+    for tok in tokenize.generate_tokens(io.StringIO(source.rstrip() + "\n").readline):
         kind = tokenize.tok_name[tok.type]
         if kind in ("COMMENT", "NL", "ENCODING", "ENDMARKER"):
             continue
@@ -58,6 +58,15 @@ def code_skeleton(source: str) -> list[tuple[str, str]]:
         tokens.append((kind, text))
         previous.append((kind, tok.string))
     return tokens
+
+
+def same_code(english: str, chinese: str) -> bool:
+    """Token for token the same code; a string may differ where either side is prose (a label such as
+    ``"keys:"`` becomes ``"键："``)."""
+    a, b = code_skeleton(english), code_skeleton(chinese)
+    strings = ("STRING", "FSTRING_MIDDLE")
+    return len(a) == len(b) and all(x == y or (x[0] == y[0] and x[0] in strings and PROSE in (x[1], y[1]))
+                                    for x, y in zip(a, b))
 
 
 def differences(english: dict, chinese: dict) -> list[str]:
@@ -81,7 +90,7 @@ def differences(english: dict, chinese: dict) -> list[str]:
                             "(metadata.translation.source_sha1 differs): update the translation")
         if en["cell_type"] == "code":
             try:
-                same = code_skeleton(en_source) == code_skeleton(zh_source)
+                same = same_code(en_source, zh_source)
             except (tokenize.TokenError, SyntaxError, IndentationError) as err:
                 problems.append(f"cell {cell}: cannot read the code ({err})")
                 continue
