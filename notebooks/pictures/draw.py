@@ -211,10 +211,10 @@ def canvas(width, height, title, t):
 
 
 def q_table(t):
-    fig, ax = canvas(9, 5.2, t["q_table.title"], t)
+    fig, ax = canvas(9, 5.0, t["q_table.title"], t)
     values = np.array([[0.12, 0.20, 0.15, 0.08], [0.18, 0.00, 0.31, 0.11], [0.27, 0.40, 0.53, 0.22],
                        [0.33, 0.45, 0.29, 0.36], [0.00, 0.00, 0.00, 0.00], [0.41, 0.62, 0.58, 0.47]])
-    x0, y_top, cw, ch = 2.6, 4.1, 0.95, 0.5
+    x0, y_top, cw, ch = 2.6, 3.35, 0.95, 0.5
     row, col = 2, 2
     ax.text(x0 - 0.45, y_top + ch / 2, t["q_table.state"], ha="center", va="center", fontsize=12, weight="bold")
     for j, name in enumerate(t["q_table.actions"]):
@@ -237,9 +237,7 @@ def q_table(t):
     ax.text(0.85, row_y, t["q_table.row"], ha="center", va="center", fontsize=12, color=BLUE)
     arrow(ax, (1.45, row_y), (x0 - 0.95, row_y), color=BLUE)
     col_x = x0 + (col + 0.5) * cw
-    ax.text(col_x, y_top + 1.05 - 0.1, t["q_table.col"], ha="center", va="center", fontsize=12, color=ORANGE)
-    ax.set_ylim(0, 5.6)
-    ax.texts[0].set_position((4.5, 5.35))
+    ax.text(col_x, y_top + 0.95, t["q_table.col"], ha="center", va="center", fontsize=12, color=ORANGE)
     arrow(ax, (col_x, y_top + 0.62), (col_x, y_top + ch + 0.02), color=ORANGE)
     cell_right = (x0 + (col + 1) * cw, row_y)
     ax.text(7.6, row_y - 0.9, t["q_table.value"], ha="center", va="center", fontsize=12, color="#975a16")
