@@ -37,7 +37,8 @@ def test_notebook_has_its_own_badges(path):
     first = nbformat.read(path, as_version=4).cells[0]
     rel = f"notebooks/{path.name}"
     assert location.colab_url(rel) in first.source and location.kaggle_url(rel) in first.source
-    assert location.COLAB_BADGE in first.source and location.KAGGLE_BADGE in first.source
+    # Plain text links, not badge images: the images come from sites many learners cannot reach (test_pictures)
+    assert location.COLAB_BADGE not in first.source and location.KAGGLE_BADGE not in first.source
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
