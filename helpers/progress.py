@@ -27,8 +27,9 @@ The certificate is computed without the learner's token: private repos are invis
 Everything the check reads is bounded: one time budget for the whole check (listing, pages, cards, slow bodies),
 pages never read twice, at most ``MAX_REPOS`` models listed per query, each card and page size-capped before it
 is read whole, and each card's YAML parsed with its aliases' expansion bounded. When a bound stops it, the report
-says the table is incomplete. Only ``huggingface_hub.utils.build_hf_headers`` (the token) and
-``huggingface_hub.constants`` are used from huggingface_hub; the requests themselves are the standard library's.
+says the table is incomplete. From huggingface_hub only ``utils.build_hf_headers`` (the token), ``constants`` and
+``repocard.REGEX_YAML_BLOCK`` (the checker's own block finder) are used, alike from 0.30 to 2.x; the requests
+themselves are the standard library's, so that every wait can be bounded.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from helpers.i18n import _
+from helpers.i18n import _, ngettext
 
 __all__ = ["ASSIGNMENTS", "Assignment", "Row", "Progress", "ProgressError", "UnknownUserError",
            "HubUnreachableError", "RateLimitedError", "CardRefused", "check_progress", "checker_verdict",
@@ -398,10 +399,19 @@ class Progress:
 
     def summary(self) -> str:
         n, k = len(self.rows), self.passed
-        values = dict(k=k, n=n, pct=100 * k / n, need=-(-4 * n // 5), cards=len(self.blocked))
-        if self.blocked:
+        values = dict(k=k, n=n, pct=100 * k / n, need=-(-4 * n // 5))
+        if len(self.blocked) == 1:
+            line = _("Passed {k} of {n} assignments ({pct:.0f} %), but the course's check stops on one of your cards "
+                     "(named first below) and fails: no certificate until it is fixed.", **values)
+            line += " " + {
+                "excellence": _("Once it is fixed, these results give the certificate of excellence."),
+                "completion": _("Once it is fixed, these results give the certificate of completion."),
+                "none": _("Even once it is fixed, the certificate of completion needs {need} of {n}.", **values),
+            }[self.level_once_fixed]
+        elif self.blocked:
             line = _("Passed {k} of {n} assignments ({pct:.0f} %), but the course's check stops on {cards} of your "
-                     "cards (named first below) and fails: no certificate until they are fixed.", **values)
+                     "cards (named first below) and fails: no certificate until they are fixed.", cards=len(self.blocked),
+                     **values)
             line += " " + {
                 "excellence": _("Once they are fixed, these results give the certificate of excellence."),
                 "completion": _("Once they are fixed, these results give the certificate of completion."),
@@ -476,8 +486,8 @@ class _TooLarge(Exception):
 
 class _HTTPStatus(Exception):
     def __init__(self, status: int, message: str = ""):
-        super().__init__(f"{status} {message}")
-        self.status = status
+        super().__init__(status, message)
+        self.status, self.message = status, message
 
 
 class _Client:
@@ -531,7 +541,8 @@ class _Client:
 
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise _HTTPStatus(0, f"not an http(s) address: {url[:100]}")
+            raise ProgressError(_("The Hub sent the kit to {url}, which is not an http(s) address. Check the endpoint, "
+                                  "or try again later.", url=url[:100]))
         proxy = urllib.request.getproxies().get(parts.scheme)
         if proxy and not urllib.request.proxy_bypass(parts.hostname):
             p = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
@@ -559,9 +570,10 @@ class _Client:
                     headers.pop("Authorization", None)
                 continue
             if status >= 400:
-                raise _HTTPStatus(status, body[:300].decode("utf-8", "replace"))
+                raise _HTTPStatus(status, answer.get("x-error-message") or body[:300].decode("utf-8", "replace"))
             return status, answer, body
-        raise _HTTPStatus(0, f"more than {MAX_REDIRECTS} redirects")
+        raise ProgressError(_("The Hub redirected the kit more than {n} times in a row (from {url}). Try again later.",
+                              n=MAX_REDIRECTS, url=url[:100]))
 
     def _get_once(self, url: str, headers: dict, cap: int) -> tuple:
         import http.client
@@ -635,8 +647,9 @@ def _error(err: Exception, base: str) -> ProgressError:
         if err.status in (401, 403):
             return ProgressError(_("The Hub refused the token ({status}): log in again, or pass token=False to "
                                    "check the public repos only.", status=err.status))
+        message = (err.message.splitlines() or [""])[0][:200]
         return ProgressError(_("The Hub answered {status}: {message}. Try again later.", status=err.status,
-                               message=str(err).splitlines()[0][:200]))
+                               message=message))
     return HubUnreachableError(_("Cannot reach the Hub at {endpoint} ({kind}): check the internet connection (on "
                                  "Kaggle: Settings > Internet on) and run this again.", endpoint=base,
                                  kind=type(err).__name__))
@@ -746,7 +759,12 @@ def check_progress(username: str, *, token=None, endpoint: str | None = None,
         raise HubUnreachableError(_("HF_HUB_OFFLINE is set, so nothing may be read from the Hub: unset it "
                                     "(os.environ.pop('HF_HUB_OFFLINE')), restart the kernel, and run this again."))
     base = (endpoint or constants.ENDPOINT).rstrip("/")
-    client = _Client(base, build_hf_headers(token=token), float(time_budget_s))
+    try:
+        headers = build_hf_headers(token=token)
+    except Exception as err:  # noqa: BLE001 - no saved login for token=True, a token of the wrong type, ...
+        raise ProgressError(_("The token could not be used ({error}): log in with huggingface_hub.login(), or pass "
+                              "token=False to check the public repos only.", error=str(err)[:200])) from None
+    client = _Client(base, headers, float(time_budget_s))
     try:
         return _check(client, username)
     except (ProgressError, _HTTPStatus, OSError) as err:
@@ -819,16 +837,20 @@ def _check(client: _Client, username: str) -> Progress:
                                 + [r for ids in skipped_v2.values() for r in ids]
                                 + [r for r, h in hints.items() if h]))
     if len(wanted) > MAX_CARDS:
-        notes_bounds.append(_("{n} repos were not read (at most {cap} cards a check), so the table is incomplete.",
-                              n=len(wanted) - MAX_CARDS, cap=MAX_CARDS))
+        notes_bounds.append(ngettext("{n} repo was not read (at most {cap} cards a check), so the table is incomplete.",
+                                     "{n} repos were not read (at most {cap} cards a check), so the table is "
+                                     "incomplete.", len(wanted) - MAX_CARDS, cap=MAX_CARDS))
         wanted = wanted[:MAX_CARDS]
     with ThreadPoolExecutor(max_workers=8) as pool:
         cards = dict(zip(wanted, pool.map(lambda r: _read_card(client, r), wanted)))
     unread = [r for r, c in cards.items() if c.unread == "time"]
     if unread or out_of_time:
-        notes_bounds.append(_("The check stopped at its {budget:g} s time budget: {n} repos were not read and some "
-                              "listings may be cut short, so the table is incomplete (run it again later).",
-                              budget=client.budget_s, n=len(unread)))
+        notes_bounds.append(ngettext("The check stopped at its {budget:g} s time budget: {n} repo was not read and "
+                                     "some listings may be cut short, so the table is incomplete (run it again "
+                                     "later).",
+                                     "The check stopped at its {budget:g} s time budget: {n} repos were not read and "
+                                     "some listings may be cut short, so the table is incomplete (run it again "
+                                     "later).", len(unread), budget=client.budget_s))
     for repo in [r for r, c in cards.items() if c.unread == "size"]:
         notes_bounds.append(_("{repo}: its README.md is larger than {kb} KB, so the kit did not read it; the table "
                               "may be incomplete. Course cards are a few KB: push the agent again with the kit.",

@@ -287,8 +287,8 @@ def test_a_card_the_course_check_stops_on_is_named_first(double, name, readme, e
     label = [a.label for a in progress.ASSIGNMENTS if a.env_id == env_id][0]
     assert report.notes[0].startswith(f"{USER}/{name} ({label}): {says}") and len(report.notes) == 1
     assert summary_line(report) == (
-        "Passed 11 of 11 assignments (100 %), but the course's check stops on 1 of your cards (named first below) "
-        "and fails: no certificate until they are fixed. Once they are fixed, these results give the certificate of "
+        "Passed 11 of 11 assignments (100 %), but the course's check stops on one of your cards (named first below) "
+        "and fails: no certificate until it is fixed. Once it is fixed, these results give the certificate of "
         "excellence.")
     assert re.search(rf"^\S.* {re.escape(env_id)} / \S+ .* check fails +{USER}/", str(report), re.M)
     lines = str(report).splitlines()
@@ -421,6 +421,20 @@ def test_unknown_user(double):
 def test_a_username_is_required(name):
     with pytest.raises(progress.ProgressError, match="Give your Hugging Face username"):
         progress.check_progress(name)
+
+
+def test_a_hub_error_is_said_in_words(double):
+    seed_course(double, USER, N)
+    double.fail("GET", r"/resolve/main/README\.md$", 500, message="the card store is down")
+    with pytest.raises(progress.ProgressError, match=r"^The Hub answered 500: the card store is down\. Try again "
+                                                     r"later\.$"):
+        progress.check_progress(USER, endpoint=double.url, token=False)
+
+
+def test_no_saved_login_with_token_true(double):
+    with pytest.raises(progress.ProgressError, match=r"The token could not be used .*pass token=False"):
+        progress.check_progress(USER, endpoint=double.url, token=True)
+    assert double.requests == []
 
 
 def test_no_network(sleeps):
