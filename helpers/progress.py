@@ -202,7 +202,10 @@ def parse_card(text: str) -> Card:
     except CardRefused as err:
         return Card(error=str(err))
     except yaml.YAMLError as err:
-        return Card(error=" ".join(str(err).split())[:120])
+        problem, mark = getattr(err, "problem", None), getattr(err, "problem_mark", None)
+        if problem and mark is not None:
+            return Card(error=_("{problem}, line {line} of the block", problem=problem, line=mark.line + 1))
+        return Card(error=" ".join(str(err).split())[:200])
     if meta is None:
         return Card()
     if not isinstance(meta, dict):
