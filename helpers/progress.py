@@ -413,8 +413,8 @@ class Progress:
             }[self.level_once_fixed]
         elif self.blocked:
             line = _("Passed {k} of {n} assignments ({pct:.0f} %), but the course's check stops on {cards} of your "
-                     "cards (named first below) and fails: no certificate until they are fixed.", cards=len(self.blocked),
-                     **values)
+                     "cards (named first below) and fails: no certificate until they are fixed.",
+                     cards=len(self.blocked), **values)
             line += " " + {
                 "excellence": _("Once they are fixed, these results give the certificate of excellence."),
                 "completion": _("Once they are fixed, these results give the certificate of completion."),
