@@ -11,6 +11,11 @@ user's overview, on 127.0.0.1 with a free port, keeping repos in memory. Checked
         hub.fail("POST", "/commit/", 500)         # the next commit gets a 500
         hub.files("learner/q-Taxi-v3")            # {path: bytes} at main
 
+Hostile answers, for the bounds of helpers.progress: ``hub.serve_body(regex, size, delay=...)`` answers GETs of
+matching paths with ``size`` bytes sent in chunks (a trickle with ``delay``, or gigabytes with none);
+``hub.self_link = True`` makes every listing page link to itself as its next page; ``hub.synthetic_models[user] =
+n`` lists ``n`` more (empty) models for ``user``, made up page by page.
+
 For the notebook tests, ``prepare_offline_hub_cache(hf_home)`` trains course models with the kit, pushes
 them to a double under the repo ids notebook 02 uses, and downloads them with the real ``hf_hub_download``
 into ``hf_home/hub``, so that ``HF_HOME=hf_home`` + ``HF_HUB_OFFLINE=1`` serve them to the notebook.
@@ -78,6 +83,16 @@ class _Repo:
 
 
 @dataclass
+class _Body:
+    method: str
+    pattern: re.Pattern
+    size: int
+    chunk: bytes
+    delay: float
+    declare_length: bool
+
+
+@dataclass
 class _Fault:
     method: str
     pattern: re.Pattern
@@ -103,6 +118,9 @@ class HubDouble:
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request, in order
         self._faults: list[_Fault] = []
         self.page_size = 1000  # models per page of GET /api/models (the next page comes in a Link header)
+        self.self_link = False  # True: every listing page names itself as the next page
+        self.synthetic_models: dict[str, int] = {}  # user -> how many made-up models (no tags) its listing adds
+        self._bodies: list[_Body] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -141,6 +159,13 @@ class HubDouble:
         """Answer the next ``times`` requests whose method and path match with ``status``."""
         with self._lock:
             self._faults.append(_Fault(method.upper(), re.compile(path_regex), status, times, message))
+
+    def serve_body(self, path_regex: str, size: int, *, chunk: bytes = b"x" * 65536, delay: float = 0.0,
+                   declare_length: bool = True, method: str = "GET") -> None:
+        """Answer requests whose path matches with a 200 of ``size`` bytes (``chunk`` repeated), sending one chunk
+        every ``delay`` seconds, until the client hangs up. ``declare_length=False`` sends no Content-Length."""
+        with self._lock:
+            self._bodies.append(_Body(method.upper(), re.compile(path_regex), size, chunk, delay, declare_length))
 
     def files(self, repo_id: str, revision: str = "main") -> dict[str, bytes]:
         with self._lock:
@@ -202,6 +227,27 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _stream(self, body: _Body):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        if body.declare_length:
+            self.send_header("Content-Length", str(body.size))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        sent = 0
+        try:
+            while sent < body.size:
+                piece = body.chunk[:body.size - sent]
+                self.wfile.write(piece)
+                self.wfile.flush()
+                sent += len(piece)
+                if body.delay:
+                    time.sleep(body.delay)
+        except OSError:   # the client hung up: what a bounded client does
+            self.close_connection = True
+
     def _error(self, status: int, message: str, code: str | None = None):
         headers = {"X-Error-Message": message}
         if code:
@@ -237,6 +283,10 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(parsed.path)
         with self.hub._lock:
             self.hub.requests.append((self.command, path))
+        with self.hub._lock:
+            body = next((b for b in self.hub._bodies if b.method == self.command and b.pattern.search(path)), None)
+        if body is not None:
+            return self._stream(body)
         fault = self.hub._take_fault(self.command, path)
         if fault is not None:
             self._body()
@@ -323,12 +373,19 @@ class _Handler(BaseHTTPRequestHandler):
         # Pages as the Hub does: `limit` caps a page, the next page's URL comes in a Link header.
         start = int((query.get("cursor") or ["0"])[0])
         size = min(self.hub.page_size, int((query.get("limit") or [self.hub.page_size])[0]))
+        extra = 0 if wanted or not author else self.hub.synthetic_models.get(author, 0)
+        page = out[start:start + size]
+        for k in range(max(start, len(out)), min(start + size, len(out) + extra)):   # made up, page by page
+            name = f"{author}/synthetic-{k - len(out):07d}"
+            page.append({"id": name, "modelId": name, "tags": [], "private": False, "downloads": 0, "likes": 0})
         headers = {}
-        if start + size < len(out):
+        if self.hub.self_link:
+            headers["Link"] = f'<{self.hub.url}{self.path}>; rel="next"'
+        elif start + size < len(out) + extra:
             rest = {k: v for k, v in query.items() if k != "cursor"}
             rest["cursor"] = [str(start + size)]
             headers["Link"] = f'<{self.hub.url}/api/models?{urlencode(rest, doseq=True)}>; rel="next"'
-        self._send(200, out[start:start + size], headers)
+        self._send(200, page, headers)
 
     def _user_overview(self, match, query):
         name = match.group("user")

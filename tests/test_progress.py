@@ -20,6 +20,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import huggingface_hub  # noqa: E402
+import huggingface_hub.utils  # noqa: E402,F401  (the fixture resets its sessions)
 from huggingface_hub import constants  # noqa: E402
 
 from helpers import progress  # noqa: E402
@@ -96,23 +97,28 @@ COURSE_REPOS = [
     ("a2c-PandaReachDense-v3", lambda v: card(["PandaReachDense-v3", "deep-reinforcement-learning",
                                                "reinforcement-learning", "stable-baselines3"], v,
                                               library_name="stable-baselines3"), -3.5),
+    ("poca-SoccerTwos", lambda v: card(["ML-Agents-SoccerTwos", "SoccerTwos", "deep-reinforcement-learning",
+                                        "reinforcement-learning"], None, library_name="ml-agents"), -100),
     ("ppo-LunarLander-v2-cleanrl", lambda v: card(["LunarLander-v2", "ppo", "deep-reinforcement-learning",
                                                     "reinforcement-learning", "custom-implementation",
-                                                    "deep-rl-course"], v), -200),
+                                                    "deep-rl-course"], v), -500),
     ("rl_course_vizdoom_health_gathering_supreme", lambda v: card(
         ["deep-reinforcement-learning", "reinforcement-learning", "sample-factory"], v,
         dataset="doom_health_gathering_supreme", library_name="sample-factory"), 5),
 ]
+N = len(COURSE_REPOS)
 
 
-def seed_course(hub, user, n_pass, exact=False):
-    """``user`` gets one repo per assignment; the first ``n_pass`` reach the minimum (exactly, with ``exact``),
-    the others miss it by one. ML-Agents repos (no model-index) always pass, so they come first."""
-    order = sorted(range(len(COURSE_REPOS)), key=lambda i: COURSE_REPOS[i][2] != -100)
+def seed_course(hub, user, n_pass, exact=False, skip=()):
+    """``user`` gets one repo per assignment (none for the names in ``skip``); the first ``n_pass`` reach the
+    minimum (exactly, with ``exact``), the others miss it by one. ML-Agents repos (no model-index) always pass, so
+    they come first."""
+    order = sorted(range(N), key=lambda i: COURSE_REPOS[i][2] != -100)
     for rank, i in enumerate(order):
         name, make, minimum = COURSE_REPOS[i]
         mean = minimum + (0 if exact else 2.5) if rank < n_pass else minimum - 1
-        hub.add_repo(f"{user}/{name}", {"README.md": make(f"{mean + 0.5:.2f} +/- 0.50")})
+        if name not in skip:
+            hub.add_repo(f"{user}/{name}", {"README.md": make(f"{mean + 0.5:.2f} +/- 0.50")})
     return order
 
 
@@ -121,25 +127,179 @@ def row(report, env_id, library=None):
     return found
 
 
+def summary_line(report) -> str:
+    (line,) = [x for x in str(report).splitlines() if x.startswith("Passed ")]
+    return line
+
+
 # ---- the checker's rules ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("n_pass, level", [(7, "none"), (8, "completion"), (9, "completion"), (10, "excellence")])
-def test_levels_at_the_80_and_100_percent_marks(double, n_pass, level):
+def test_the_course_has_eleven_assignments_with_the_certificates_minimums():
+    got = [(a.unit_name, a.env_tags, a.library, a.min_result) for a in progress.ASSIGNMENTS]
+    assert got == [
+        ("1", ("LunarLander-v2",), "stable-baselines3", 200), ("2", ("Taxi-v3",), "q-learning", 4),
+        ("3", ("SpaceInvadersNoFrameskip-v4",), "stable-baselines3", 200),
+        ("4", ("CartPole-v1",), "reinforce", 350), ("4", ("Pixelcopter-PLE-v0",), "reinforce", 5),
+        ("5", ("ML-Agents-SnowballTarget",), "ml-agents", -100), ("5", ("ML-Agents-Pyramids",), "ml-agents", -100),
+        ("6", ("PandaReachDense-v3", "PandaReachDense-v2"), "stable-baselines3", -3.5),
+        ("7", ("ML-Agents-SoccerTwos",), "ml-agents", -100),
+        ("8 part I", ("LunarLander-v2",), "deep-rl-course", -500),
+        ("8 part II", ("doom_health_gathering_supreme",), "sample-factory", 5)]
+    assert progress.TIME_BUDGET_S == 60
+    import inspect
+
+    assert inspect.signature(progress.check_progress).parameters["time_budget_s"].default == 60
+
+
+@pytest.mark.parametrize("n_pass, level, words", [
+    (8, "none", "no certificate yet (the certificate of completion needs 9 of 11)."),
+    (9, "completion", "certificate of completion (all 11 give the certificate of excellence)."),
+    (10, "completion", "certificate of completion (all 11 give the certificate of excellence)."),
+    (11, "excellence", "certificate of excellence.")])
+def test_levels_at_the_80_and_100_percent_marks(double, n_pass, level, words):
     seed_course(double, "eighty", n_pass, exact=True)
     report = progress.check_progress("eighty", endpoint=double.url, token=False)
-    assert [(r.unit, r.env_id) for r in report.rows] == [(a.unit, a.env_id) for a in progress.ASSIGNMENTS]
-    assert report.passed == n_pass and report.level == level
-    assert f"Passed {n_pass} of 10 assignments ({10 * n_pass} %)" in str(report)
+    assert [(r.unit, r.env_id) for r in report.rows] == [(a.unit_name, a.env_id) for a in progress.ASSIGNMENTS]
+    assert report.passed == n_pass and report.level == level and not report.incomplete
+    assert summary_line(report) == f"Passed {n_pass} of 11 assignments ({100 * n_pass / 11:.0f} %): {words}"
     for r in report.rows:
         if r.passed and r.library != "ml-agents":
             assert r.best_result == pytest.approx(r.min_result)  # exactly the minimum passes (>=)
         if not r.passed:
             assert r.best_result == pytest.approx(r.min_result - 1) and r.best_repo.startswith("eighty/")
     assert report.notes == [n for n in report.notes if "not passed yet" in n]  # nothing else to explain
-    assert len(report.notes) == 10 - n_pass
+    assert len(report.notes) == 11 - n_pass
+
+
+def test_ten_of_eleven_is_completion_not_excellence(double):
+    """Unit 7 (SoccerTwos) is one of the 11: a learner who skipped it gets the certificate of completion."""
+    seed_course(double, USER, N, skip=("poca-SoccerTwos",))
+    report = progress.check_progress(USER, endpoint=double.url, token=False)
+    assert (report.passed, report.level) == (10, "completion")
+    assert summary_line(report) == ("Passed 10 of 11 assignments (91 %): certificate of completion (all 11 give the "
+                                    "certificate of excellence).")
+    assert re.search(r"^7 +ML-Agents-SoccerTwos / ml-agents +>= -100 +- +not yet +-$", str(report), re.M)
+    double.add_repo(f"{USER}/poca-SoccerTwos", {"README.md": COURSE_REPOS[8][1](None)})
+    report = progress.check_progress(USER, endpoint=double.url, token=False)
+    assert report.level == "excellence"
+    assert re.search(r"^7 +ML-Agents-SoccerTwos / ml-agents +>= -100 +0\.00 +PASS +learner/poca-SoccerTwos$",
+                     str(report), re.M)
+
+
+def test_nine_of_eleven_with_unit_8_part_1_at_minus_300(double):
+    """Unit 8 part I's certificate minimum is -500: a CleanRL agent at -300 passes it."""
+    seed_course(double, USER, N, skip=("ppo-LunarLander-v2-cleanrl",))
+    for name in ("dqn-SpaceInvadersNoFrameskip-v4", "Reinforce-Pixelcopter-PLE-v0"):
+        double.add_repo(f"{USER}/{name}", {"README.md": dict((n, m) for n, m, _ in COURSE_REPOS)[name]("1.00 +/- 0.50")})
+    double.add_repo(f"{USER}/ppo-LunarLander-v2-cleanrl", {"README.md": COURSE_REPOS[9][1]("-299.50 +/- 0.50")})
+    report = progress.check_progress(USER, endpoint=double.url, token=False)
+    part1 = row(report, "LunarLander-v2", "deep-rl-course")
+    assert (part1.best_result, part1.passed) == (pytest.approx(-300), True)
+    assert (report.passed, report.level) == (9, "completion")
+    assert re.search(r"^8 part I +LunarLander-v2 / deep-rl-course +>= -500 +-300\.00 +PASS "
+                     r"+learner/ppo-LunarLander-v2-cleanrl$", str(report), re.M)
+    assert summary_line(report) == ("Passed 9 of 11 assignments (82 %): certificate of completion (all 11 give the "
+                                    "certificate of excellence).")
+
+
+def test_unit_6_reads_v2_only_when_there_is_no_v3_repo(double):
+    v2 = card(["PandaReachDense-v2", "reinforcement-learning", "stable-baselines3"], "-0.50 +/- 0.20")
+    double.add_repo(f"{USER}/a2c-PandaReachDense-v2", {"README.md": v2})
+    report = progress.check_progress(USER, endpoint=double.url, token=False)
+    panda = row(report, "PandaReachDense-v3")
+    assert (panda.best_repo, panda.best_result, panda.passed) == (f"{USER}/a2c-PandaReachDense-v2",
+                                                                  pytest.approx(-0.7), True)
+    # A failing v3 repo beside it: the course reads the v3 repos only, so unit 6 is not passed.
+    double.add_repo(f"{USER}/a2c-PandaReachDense-v3", {"README.md": card(
+        ["PandaReachDense-v3", "reinforcement-learning", "stable-baselines3"], "-5.00 +/- 1.00")})
+    report = progress.check_progress(USER, endpoint=double.url, token=False)
+    panda = row(report, "PandaReachDense-v3")
+    assert (panda.best_repo, panda.best_result, panda.passed) == (f"{USER}/a2c-PandaReachDense-v3",
+                                                                  pytest.approx(-6), False)
+    assert re.search(r"^6 +PandaReachDense-v3 / stable-baselines3 +>= -3\.5 +-6\.00 +not yet "
+                     r"+learner/a2c-PandaReachDense-v3$", str(report), re.M)
+    assert report.notes == [
+        f"{USER}/a2c-PandaReachDense-v3 (unit 6 PandaReachDense-v3): result -6.00 < -3.5, not passed yet. Train longer "
+        "or with other settings, then push again.",
+        f"{USER}/a2c-PandaReachDense-v2 (unit 6 PandaReachDense-v3): tagged PandaReachDense-v2, which the course reads "
+        "only when you have no public PandaReachDense-v3 repo at all; you have one, so this result (-0.70) is not "
+        "counted. Make your PandaReachDense-v3 repos pass, or make them private."]
+    # The v3 repo made private: the certificate (which has no token) reads the v2 repo again.
+    double.repos[f"{USER}/a2c-PandaReachDense-v3"].private = True
+    owner = progress.check_progress(USER, endpoint=double.url, token=double.READ_TOKEN)
+    assert row(owner, "PandaReachDense-v3").passed
+    assert row(owner, "PandaReachDense-v3").best_repo == f"{USER}/a2c-PandaReachDense-v2"
+
+
+def null_value_card(tags, library_name=None) -> bytes:
+    text = card(tags, "X", library_name=library_name).decode()
+    assert "value: X\n" in text
+    return text.replace("value: X\n", "value:\n").encode()   # `value:` with nothing after it: YAML's null
+
+
+def test_an_empty_value_scores_zero(double):
+    double.add_repo(f"{USER}/q-Taxi-v3", {"README.md": null_value_card(["Taxi-v3", "q-learning",
+                                                                         "reinforcement-learning"])})
+    double.add_repo(f"{USER}/ppo-LunarLander-v2-cleanrl", {"README.md": null_value_card(
+        ["LunarLander-v2", "deep-rl-course", "reinforcement-learning"])})
+    report = progress.check_progress(USER, endpoint=double.url, token=False)
+    taxi, part1 = row(report, "Taxi-v3"), row(report, "LunarLander-v2", "deep-rl-course")
+    assert (taxi.best_result, taxi.passed) == (0.0, False) and (part1.best_result, part1.passed) == (0.0, True)
+    assert report.notes == [f"{USER}/q-Taxi-v3 (unit 2 Taxi-v3): its metric value is empty, so the checker scores "
+                            "it 0 < 4. Push it again with the kit: it writes 'mean +/- std'."]
+    assert re.search(r"^2 +Taxi-v3 / q-learning +>= 4 +>= 4\.5 +0\.00 +not yet +learner/q-Taxi-v3$", str(report), re.M)
+    assert summary_line(report) == ("Passed 1 of 11 assignments (9 %): no certificate yet (the certificate of "
+                                    "completion needs 9 of 11).")
+
+
+def _no_results_card() -> bytes:
+    meta = {"tags": ["Taxi-v3", "q-learning", "reinforcement-learning"], "model-index": [{"name": "q-Taxi-v3"}]}
+    return ("---\n" + yaml.safe_dump(meta) + "---\n# x\n").encode()
+
+
+# (repo name, its README.md, the row it stops, what the note must say after "REPO (LABEL): ")
+COURSE_CHECK_STOPPERS = [
+    ("q-Taxi-v3-again", card(["Taxi-v3", "q-learning", "reinforcement-learning"], "7.90+/-2.50"), "Taxi-v3",
+     "its value '7.90+/-2.50' has no spaces around '+/-', and the course's check stops on it. Write it as "
+     "'7.90 +/- 2.50' in README.md's metadata, or push the agent again with the kit."),
+    ("sf-no-model-index", card(["deep-reinforcement-learning", "reinforcement-learning", "sample-factory"], None,
+                               library_name="sample-factory"), "doom_health_gathering_supreme",
+     "a sample-factory repo without a model-index, and the course's check stops on it (it reads every "
+     "sample-factory repo's env name there). Push it again with Sample Factory's push_to_hub, which writes one, or "
+     "remove its 'sample-factory' tag."),
+    ("q-Taxi-v3-no-results", _no_results_card(), "Taxi-v3",
+     "its model-index has no results, and the course's check stops on it. Add the evaluation to the model-index "
+     "(results, metrics, value), or push the agent again with the kit."),
+    ("q-Taxi-v3-empty-text", card(["Taxi-v3", "q-learning", "reinforcement-learning"], ""), "Taxi-v3",
+     "its value is an empty text (''), and the course's check stops on it. Write 'mean +/- std' there, or push "
+     "the agent again with the kit."),
+    ("q-Taxi-v3-broken", b"---\ntags:\n- Taxi-v3\n- q-learning\n- reinforcement-learning\nmodel-index: [oops\n---\n",
+     "Taxi-v3", "its card's metadata (the YAML block at the top of README.md) cannot be read ("),
+]
+
+
+@pytest.mark.parametrize("name, readme, env_id, says", COURSE_CHECK_STOPPERS, ids=[c[0] for c in COURSE_CHECK_STOPPERS])
+def test_a_card_the_course_check_stops_on_is_named_first(double, name, readme, env_id, says):
+    seed_course(double, USER, N)
+    double.add_repo(f"{USER}/{name}", {"README.md": readme})
+    report = progress.check_progress(USER, endpoint=double.url, token=False)
+    assert report.passed == 11 and report.blocked == [f"{USER}/{name}"]
+    assert (report.level, report.level_once_fixed) == ("none", "excellence")
+    label = [a.label for a in progress.ASSIGNMENTS if a.env_id == env_id][0]
+    assert report.notes[0].startswith(f"{USER}/{name} ({label}): {says}") and len(report.notes) == 1
+    assert summary_line(report) == (
+        "Passed 11 of 11 assignments (100 %), but the course's check stops on one of your cards (named first below) "
+        "and fails: no certificate until it is fixed. Once it is fixed, these results give the certificate of "
+        "excellence.")
+    assert re.search(rf"^\S.* {re.escape(env_id)} / \S+ .* check fails +{USER}/", str(report), re.M)
+    lines = str(report).splitlines()
+    assert lines[lines.index("Repos to look at:") + 1] == f"- {report.notes[0]}"
+    # Private, the card is invisible to the course: it stops nothing.
+    double.repos[f"{USER}/{name}"].private = True
+    assert progress.check_progress(USER, endpoint=double.url, token=False).level == "excellence"
 
 
 def test_every_course_card_shape_counts_for_its_assignment(double):
-    seed_course(double, USER, 10)
+    seed_course(double, USER, N)
     report = progress.check_progress(USER, endpoint=double.url, token=False)
     assert report.level == "excellence" and report.notes == []
     for (name, _, minimum), r in zip(COURSE_REPOS, report.rows):
@@ -151,9 +311,6 @@ def test_every_course_card_shape_counts_for_its_assignment(double):
 def seed_traps(hub):
     hub.add_repo(f"{USER}/q-Taxi-v3", {"README.md": card(["Taxi-v3", "q-learning", "reinforcement-learning",
                                                           "custom-implementation"], "7.56 +/- 2.71")})
-    # a value without spaces around +/-
-    hub.add_repo(f"{USER}/q-Taxi-v3-again", {"README.md": card(["Taxi-v3", "q-learning", "reinforcement-learning"],
-                                                               "7.90+/-2.50")})
     # a Pixelcopter agent tagged CartPole-v1
     hub.add_repo(f"{USER}/Reinforce-Pixelcopter-PLE-v0", {"README.md": card(
         ["CartPole-v1", "reinforce", "reinforcement-learning", "custom-implementation"], "15.30 +/- 9.10")})
@@ -163,9 +320,6 @@ def seed_traps(hub):
     # an SB3 LunarLander push that lost its model-index
     hub.add_repo(f"{USER}/ppo-LunarLander-v2", {"README.md": card(
         ["LunarLander-v2", "deep-reinforcement-learning", "reinforcement-learning", "stable-baselines3"], None)})
-    # broken YAML in the card (the Hub still lists its "- tag" lines)
-    hub.add_repo(f"{USER}/q-Taxi-v3-broken", {"README.md": b"---\ntags:\n- Taxi-v3\n- q-learning\n"
-                                                           b"- reinforcement-learning\nmodel-index: [oops\n---\n# x\n"})
     # a Doom agent whose model-index names another scenario
     hub.add_repo(f"{USER}/rl_course_vizdoom_health_gathering_supreme", {"README.md": card(
         ["deep-reinforcement-learning", "reinforcement-learning", "sample-factory"], "12.00 +/- 3.00",
@@ -182,8 +336,6 @@ def seed_traps(hub):
 
 
 TRAP_NOTES = {  # repo -> what its explanation must say
-    "q-Taxi-v3-again": r"\(unit 2 Taxi-v3\): its value '7\.90\+/-2\.50' lacks the spaces around '\+/-'.*left out of "
-                       r"the best result\. Push it again",
     "Reinforce-Pixelcopter-PLE-v0": r": its name says Pixelcopter-PLE-v0 but it is tagged CartPole-v1, so the checker "
                                     r"scores it for unit 4 CartPole-v1, not for unit 4 Pixelcopter-PLE-v0\. Put "
                                     r"'Pixelcopter-PLE-v0' in its tags",
@@ -191,7 +343,6 @@ TRAP_NOTES = {  # repo -> what its explanation must say
                              r"'reinforce' for unit 4 CartPole-v1\.",
     "ppo-LunarLander-v2": r"\(unit 1 LunarLander-v2\): its card has no model-index .*scores it 0 < 200\. Push it "
                           r"again",
-    "q-Taxi-v3-broken": r"\(unit 2 Taxi-v3\): its card's metadata .* cannot be read \(.*\); the checker skips it\.",
     "rl_course_vizdoom_health_gathering_supreme": r": looks like a course agent, but .* lacks the model-index dataset name "
                                                   r"'doom_health_gathering_supreme' \(it has 'doom_deathmatch_bots'\) "
                                                   r"for unit 8 part II",
@@ -214,12 +365,12 @@ def test_traps_table_and_explanations(double, with_token):
     lunar = row(report, "LunarLander-v2", "stable-baselines3")
     assert (lunar.best_result, lunar.passed) == (0.0, False)
     assert row(report, "doom_health_gathering_supreme").best_repo is None
-    assert report.passed == 1 and report.level == "none"
+    assert report.passed == 1 and report.level == "none" and report.blocked == []
     lines = text.splitlines()
     assert re.search(r"^2 +Taxi-v3 / q-learning +>= 4 +>= 4\.5 +4\.85 +PASS +learner/q-Taxi-v3$", text, re.M)
     assert re.search(r"^4 +CartPole-v1 / reinforce +>= 350 +6\.20 +not yet +learner/Reinforce-Pixelcopter-PLE-v0$",
                      text, re.M)
-    assert lines.index("Repos that almost count:") > lines.index(report.summary())
+    assert lines.index("Repos to look at:") > lines.index(report.summary())
     notes = report.notes
     expected = dict(TRAP_NOTES)
     if not with_token:  # without a token the private repo is not even listed: nobody can see it
@@ -247,7 +398,7 @@ def test_private_repos_never_make_a_pass(double):
                            "4.85 would pass). Make it public in the repo's Settings."]
 
 
-def test_the_repo_name_does_not_matter_and_unit_6_takes_both_panda_versions(double):
+def test_the_repo_name_does_not_matter(double):
     double.add_repo(f"{USER}/my-first-agent", {"README.md": card(
         ["PandaReachDense-v2", "reinforcement-learning", "stable-baselines3"], "-0.50 +/- 0.20")})
     double.add_repo(f"{USER}/whatever", {"README.md": card(
@@ -257,7 +408,6 @@ def test_the_repo_name_does_not_matter_and_unit_6_takes_both_panda_versions(doub
     assert (panda.best_repo, panda.best_result, panda.passed) == (f"{USER}/my-first-agent", pytest.approx(-0.7), True)
     assert (taxi.best_repo, taxi.passed) == (f"{USER}/whatever", True)   # the certificate's 4, below the kit's 4.5
     assert re.search(r"^2 +Taxi-v3 / q-learning +>= 4 +>= 4\.5 +4\.10 +PASS", str(report), re.M)
-
 
 # ---- errors and limits ---------------------------------------------------------------------------------------
 def test_unknown_user(double):
@@ -271,6 +421,20 @@ def test_unknown_user(double):
 def test_a_username_is_required(name):
     with pytest.raises(progress.ProgressError, match="Give your Hugging Face username"):
         progress.check_progress(name)
+
+
+def test_a_hub_error_is_said_in_words(double):
+    seed_course(double, USER, N)
+    double.fail("GET", r"/resolve/main/README\.md$", 500, message="the card store is down")
+    with pytest.raises(progress.ProgressError, match=r"^The Hub answered 500: the card store is down\. Try again "
+                                                     r"later\.$"):
+        progress.check_progress(USER, endpoint=double.url, token=False)
+
+
+def test_no_saved_login_with_token_true(double):
+    with pytest.raises(progress.ProgressError, match=r"The token could not be used .*pass token=False"):
+        progress.check_progress(USER, endpoint=double.url, token=True)
+    assert double.requests == []
 
 
 def test_no_network(sleeps):
@@ -292,7 +456,7 @@ def test_offline_mode_is_explained(double, monkeypatch):
 
 
 def test_rate_limiting_is_retried(double, sleeps):
-    seed_course(double, USER, 10)
+    seed_course(double, USER, N)
     double.fail("GET", r"^/api/models$", 429, times=2)
     double.fail("GET", r"/resolve/main/README\.md$", 429, times=2)
     report = progress.check_progress(USER, endpoint=double.url, token=False)
@@ -313,28 +477,179 @@ def test_thousands_of_repos_are_paged_in_bounded_time(double):
     double.page_size = 100
     for i in range(2_500):
         double.add_repo(f"{USER}/experiment-{i:04d}", {"README.md": card(["some-other-thing"], None)} if i % 2 else None)
-    seed_course(double, USER, 8)
+    seed_course(double, USER, 9)
     start = time.perf_counter()
     report = progress.check_progress(USER, endpoint=double.url, token=False)
     elapsed = time.perf_counter() - start
-    assert report.passed == 8 and report.level == "completion"
+    assert report.passed == 9 and report.level == "completion"
     pages = [p for m, p in double.requests if p == "/api/models"]
-    assert len(pages) >= 26   # 2,510 repos in pages of 100, then the assignments' small listings
+    assert len(pages) >= 26   # 2,511 repos in pages of 100, then the assignments' small listings
     cards = [p for m, p in double.requests if p.endswith("/README.md")]
     assert 0 < len(cards) <= 2 * len(COURSE_REPOS)   # only cards that can matter are read
     assert elapsed < 60
 
 
-def test_card_and_time_bounds_say_the_table_is_incomplete(double, monkeypatch):
-    seed_course(double, USER, 10)
+def test_the_card_bound_says_the_table_is_incomplete(double, monkeypatch):
+    seed_course(double, USER, N)
     monkeypatch.setattr(progress, "MAX_CARDS", 3)
     report = progress.check_progress(USER, endpoint=double.url, token=False)
-    assert "7 repos were not read (at most 3 cards a check)." in report.notes and report.passed == 3
-    monkeypatch.setattr(progress, "MAX_CARDS", 400)
-    monkeypatch.setattr(progress, "TIME_BUDGET_S", -1.0)
-    report = progress.check_progress(USER, endpoint=double.url, token=False)
-    assert report.notes == ["Stopped reading after -1 s: 10 repos were not read (run it again later)."]
-    assert report.passed == 0
+    assert report.notes == ["8 repos were not read (at most 3 cards a check), so the table is incomplete."]
+    assert report.passed == 3 and report.incomplete
+    assert summary_line(report) == ("Passed 3 of 11 assignments (27 %): no certificate yet (the certificate of "
+                                    "completion needs 9 of 11). The table is incomplete (see the notes): the level "
+                                    "may be higher.")
+
+
+@pytest.mark.parametrize("budget", [0, -1, float("nan"), "60", True, 10_000])
+def test_the_time_budget_is_checked(budget):
+    with pytest.raises(progress.ProgressError, match="time_budget_s is .*: pass a number of seconds above 0"):
+        progress.check_progress(USER, endpoint="http://127.0.0.1:9", token=False, time_budget_s=budget)
+
+
+@pytest.mark.parametrize("name", ["a b", "learner?x=1", "../etc", "-lead", 42])
+def test_a_username_that_is_not_one_is_refused_before_any_request(name):
+    with pytest.raises(progress.ProgressError, match="Give your Hugging Face username"):
+        progress.check_progress(name, endpoint="http://127.0.0.1:9", token=False)
+
+
+# ---- hostile answers, each in a child process bounded in time and memory ------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+CHILD_MEMORY = 2 * 2 ** 30   # a hard stop; the test itself asks for under 1 GiB
+
+
+def _in_child(code: str, limit_s: float) -> dict:
+    """Run ``code`` (which prints one JSON object last) in a fresh Python with an address-space cap; return that
+    object with the child's peak memory ("rss_mb") and wall time ("wall_s")."""
+    import json
+    import resource
+    import subprocess
+    import tempfile
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+
+    tail = ("\nimport json as _j, resource as _r\n"
+            "RESULT['rss_mb'] = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024\nprint(_j.dumps(RESULT))\n")
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
+        env.update(PYTHONPATH=str(ROOT), HF_HOME=home, HF_TOKEN_PATH=os.path.join(home, "no_token"),
+                   HF_HUB_DISABLE_TELEMETRY="1", MALLOC_ARENA_MAX="2")
+        start = time.monotonic()
+        done = subprocess.run([sys.executable, "-c", code + tail], cwd=ROOT, env=env, preexec_fn=cap,
+                              capture_output=True, text=True, timeout=limit_s + 20)
+    wall = time.monotonic() - start
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["wall_s"] = wall
+    return result
+
+
+def _check_in_child(double, limit_s: float = 10, **options) -> dict:
+    code = f"""
+import time
+from helpers import progress
+start = time.monotonic()
+try:
+    report = progress.check_progress({USER!r}, endpoint={double.url!r}, token=False, **{options!r})
+    RESULT = dict(level=report.level, notes=report.notes, incomplete=report.incomplete, blocked=report.blocked,
+                  passed=report.passed, text=str(report))
+except progress.ProgressError as err:
+    RESULT = dict(error=type(err).__name__, message=str(err))
+RESULT["elapsed"] = time.monotonic() - start
+"""
+    result = _in_child(code, limit_s)
+    assert result["elapsed"] < limit_s and result["rss_mb"] < 1024, result
+    return result
+
+
+ALIAS_BOMB = ("---\ntags: [Taxi-v3, q-learning, reinforcement-learning]\n"
+              "a: &a [x, x, x, x, x, x, x, x, x]\n"
+              + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+                        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+                        f"*{chr(97 + i)}]\n" for i in range(9))
+              + "model-index: [{results: [{metrics: [{value: *j}]}]}]\n---\n")
+
+
+def test_an_alias_bomb_card_is_refused_fast():
+    assert len(ALIAS_BOMB) < 1024
+    code = f"""
+import time
+from helpers import progress
+start = time.monotonic()
+card = progress.parse_card({ALIAS_BOMB!r})
+RESULT = dict(error=card.error, elapsed=time.monotonic() - start)
+"""
+    result = _in_child(code, 10)
+    assert result["error"] == "its metadata's aliases expand to more than 20000 values", result
+    assert result["elapsed"] < 10 and result["rss_mb"] < 1024
+
+
+def test_an_alias_bomb_card_on_the_hub_is_named_and_stops_nothing_else(double):
+    seed_course(double, USER, N)
+    double.add_repo(f"{USER}/q-Taxi-v3-bomb", {"README.md": ALIAS_BOMB.encode()})
+    result = _check_in_child(double, 60)
+    assert result["blocked"] == [f"{USER}/q-Taxi-v3-bomb"] and result["passed"] == 11
+    assert result["notes"][0].startswith(f"{USER}/q-Taxi-v3-bomb (unit 2 Taxi-v3): its card's metadata (the YAML block "
+                                         "at the top of README.md) cannot be read (its metadata's aliases expand")
+
+
+@pytest.mark.parametrize("block, refusal", [
+    ("a: &a [*a]", "its metadata has an alias that contains itself"),
+    ("a: " + "[" * 5000 + "]" * 5000, "its metadata is nested"),
+    ("a: '" + "x" * 70_000 + "'", "its metadata block has 70005 characters, more than the 65536 the kit reads"),
+])
+def test_hostile_yaml_blocks_are_refused(block, refusal):
+    code = f"""
+from helpers import progress
+RESULT = dict(error=progress.parse_card("---\\n" + {block!r} + "\\n---\\n").error)
+"""
+    result = _in_child(code, 10)
+    assert result["error"].startswith(refusal), result
+
+
+def test_a_page_linking_to_itself_is_read_once(double):
+    seed_course(double, USER, N)
+    double.self_link = True
+    result = _check_in_child(double, 60)   # the default budget: it stops on the page it has seen, not on time
+    assert result["elapsed"] < 10 and result["level"] == "excellence" and result["incomplete"]
+    assert "The Hub's listing of all your models pointed back at a page already read; the kit stopped there, so the " \
+           "table may be incomplete." in result["notes"]
+    pages = [p for m, p in double.requests if p == "/api/models"]
+    assert len(pages) == 1 + 12   # each listing's one page, once (11 assignments, unit 6 twice)
+
+
+def test_a_million_models_stop_at_the_cap(double):
+    seed_course(double, USER, N)
+    double.synthetic_models[USER] = 1_000_000
+    result = _check_in_child(double, 60)
+    assert result["level"] == "excellence" and result["incomplete"]
+    assert f"The listing of all your models stops at {progress.MAX_REPOS} repos: some repos were not looked at, so " \
+           "the table is incomplete." in result["notes"]
+    assert len([p for m, p in double.requests if p == "/api/models"]) <= progress.MAX_REPOS // 1000 + 12
+
+
+@pytest.mark.parametrize("where", ["card", "listing"])
+def test_a_trickling_body_ends_at_the_time_budget(double, where):
+    seed_course(double, USER, N)
+    path = r"/learner/q-Taxi-v3/resolve/main/README\.md$" if where == "card" else r"^/api/models$"
+    double.serve_body(path, 100_000, chunk=b" ", delay=0.2)   # under the caps: only the clock stops it
+    result = _check_in_child(double, 10, time_budget_s=3)
+    assert result["elapsed"] < 3 + 2 and result["incomplete"], result
+    assert any(n.startswith("The check stopped at its 3 s time budget") for n in result["notes"])
+    if where == "card":
+        assert result["passed"] == 10 and result["level"] == "completion"
+    else:
+        assert result["passed"] == 0
+
+
+@pytest.mark.parametrize("declare_length", [True, False])
+def test_a_huge_card_is_refused_before_it_is_read_whole(double, declare_length):
+    seed_course(double, USER, N)
+    double.serve_body(r"/learner/q-Taxi-v3/resolve/main/README\.md$", 2 * 2 ** 30, declare_length=declare_length)
+    result = _check_in_child(double, 10)
+    assert result["passed"] == 10 and result["incomplete"]
+    assert f"{USER}/q-Taxi-v3: its README.md is larger than 512 KB, so the kit did not read it; the table may be " \
+           "incomplete. Course cards are a few KB: push the agent again with the kit." in result["notes"]
 
 
 # ---- one card's verdict -----------------------------------------------------------------------------------
@@ -344,8 +659,23 @@ def test_card_and_time_bounds_say_the_table_is_incomplete(double, monkeypatch):
     (card(["CartPole-v1", "reinforce", "reinforcement-learning"], "120.00 +/- 20.00"),
      "Course checker: counts for unit 4 CartPole-v1 (tags CartPole-v1, reinforce): result 100.00 < 350 not passed yet."),
     (card(["Taxi-v3", "q-learning", "reinforcement-learning"], "7.56+/-2.71"),
-     "Course checker: listed for unit 2 Taxi-v3, but its value '7.56+/-2.71' lacks the spaces around '+/-' that the "
-     "checker splits on (the course's checker stops with an error on it): it is left out. Push it again with the kit."),
+     "Course checker: listed for unit 2 Taxi-v3, but its value '7.56+/-2.71' has no spaces around '+/-', and the "
+     "course's check stops on it. Write it as '7.56 +/- 2.71' in README.md's metadata, or push the agent again with "
+     "the kit."),
+    (card(["reinforcement-learning", "sample-factory"], None, library_name="sample-factory"),
+     "Course checker: a sample-factory repo without a model-index, and the course's check stops on it (it reads every "
+     "sample-factory repo's env name there). Push it again with Sample Factory's push_to_hub, which writes one, or "
+     "remove its 'sample-factory' tag."),
+    (null_value_card(["LunarLander-v2", "deep-rl-course", "reinforcement-learning"]),
+     "Course checker: counts for unit 8 part I LunarLander-v2 (tags LunarLander-v2, deep-rl-course): result 0.00 >= "
+     "-500 PASS."),
+    (card(["PandaReachDense-v2", "reinforcement-learning", "stable-baselines3"], "-0.50 +/- 0.20"),
+     "Course checker: counts for unit 6 PandaReachDense-v3 (tags PandaReachDense-v2, stable-baselines3): result "
+     "-0.70 >= -3.5 PASS. (Unit 6 reads PandaReachDense-v2 repos only when you have no PandaReachDense-v3 repo at "
+     "all.)"),
+    (card(["ML-Agents-SoccerTwos", "reinforcement-learning"], None, library_name="ml-agents"),
+     "Course checker: counts for unit 7 ML-Agents-SoccerTwos (tags ML-Agents-SoccerTwos, ml-agents): result 0.00 >= "
+     "-100 PASS."),
     (card(["Taxi-v3", "reinforcement-learning"], "7.56 +/- 2.71"),
      "Course checker: this repo counts for no assignment: for unit 2 Taxi-v3 it lacks the tag 'q-learning'."),
     (card(["FrozenLake-v1-4x4-no_slippery", "q-learning", "reinforcement-learning"], "1.00 +/- 0.00"),
@@ -367,7 +697,7 @@ def test_checker_verdict(readme, expected):
     assert "\n" not in line
     if expected is None:
         assert line.startswith("Course checker: cannot read this card's metadata (") and line.endswith(
-            "the repo will not count.")
+            "the course's check stops on it and gives no certificate until the block is fixed.")
     else:
         assert line == expected
 
