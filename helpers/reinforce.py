@@ -206,7 +206,7 @@ def play_episodes(policy: nn.Module, env: gym.vector.VectorEnv, n_episodes: int,
         act_log.append(sampled)
         ep_log.append(episode.copy())
         length += playing
-        new_obs, r, terminated, truncated, _ = env.step(sampled)
+        new_obs, r, terminated, truncated, _info = env.step(sampled)
         ended = np.logical_or(terminated, truncated)
         obs = np.asarray(new_obs, dtype=np.float32)
         rew_log.append(np.asarray(r, dtype=np.float64))

@@ -397,7 +397,7 @@ class NoLayersPolicy(nn.Module):
 
 
 @pytest.mark.parametrize("cls, hint", [
-    (LogitsPolicy, "not probabilities"),
+    (LogitsPolicy, "raw scores (logits)"),
     (NoLayersPolicy, "has no weights"),
 ])
 def test_check_policy_rejects_with_hint(cls, hint, capsys):

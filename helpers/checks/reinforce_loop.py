@@ -16,6 +16,7 @@ import re
 import gymnasium as gym
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from helpers import reinforce
 from helpers.checks.exercises import Problem, adapt_call, run_check
@@ -342,10 +343,8 @@ def _observed(fn):
     """``fn`` (a training loop), noting for each run the policy, the optimizer and the scores it returned."""
     while getattr(fn, "_kit_observed", False):
         fn = fn.__wrapped__
-    try:
-        params = list(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        params = []
+    # The notebook calls the loop the kit's way (``adapt_call`` maps that onto the learner's own signature).
+    params = list(inspect.signature(reinforce.reinforce).parameters)
 
     def argument(name, args, kwargs):
         if name in kwargs:
@@ -354,7 +353,22 @@ def _observed(fn):
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
-        out = fn(*args, **kwargs)
+        env, episodes = argument("env", args, kwargs), argument("n_training_episodes", args, kwargs)
+        bar = None
+        if isinstance(env, gym.Env) and isinstance(episodes, int) and episodes > 0:
+            # A progress bar with the time left, whatever the loop prints: it counts the env's resets.
+            bar = tqdm(total=episodes, desc=_("training"), mininterval=1.0)
+            env = _Progress(env, bar)
+            if "env" in kwargs or params.index("env") >= len(args):
+                kwargs["env"] = env
+            else:
+                args = tuple(env if i == params.index("env") else a for i, a in enumerate(args))
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            if bar is not None:
+                bar.update(max(0, bar.total - bar.n) if bar.n >= bar.total - 1 else 0)
+                bar.close()
         policy = argument("policy", args, kwargs)
         if policy is not None:
             reinforce.note_training(policy, argument("optimizer", args, kwargs), out)
@@ -363,3 +377,17 @@ def _observed(fn):
     run.__wrapped__ = fn
     run._kit_observed = True
     return run
+
+
+class _Progress(gym.Wrapper):
+    """``env``, moving a progress bar one episode on at each reset after the first."""
+
+    def __init__(self, env, bar):
+        super().__init__(env)
+        self._bar, self._resets = bar, 0
+
+    def reset(self, **kwargs):
+        if self._resets:
+            self._bar.update(1)
+        self._resets += 1
+        return self.env.reset(**kwargs)
