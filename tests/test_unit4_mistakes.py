@@ -484,3 +484,19 @@ def test_advice_for_an_untrained_policy_on_pong_and_pixelcopter():
         mean, std = kit.evaluate_agent(gym.make(env_name), 300, 2, policy, seed=1)
         text = _advice(env_name, mean, std)
         assert "No training run of this policy" in text, (env_name, text)
+
+
+# ---- the solution a learner is shown ----------------------------------------------------------------------------
+def test_show_solution_prints_the_plain_loop_and_that_loop_passes_its_check(capsys):
+    from helpers.checks.exercises import show_solution, solution_cell, teaching_version
+
+    show_solution(kit.reinforce)
+    out = capsys.readouterr().out
+    assert "def reinforce(policy, optimizer, n_training_episodes, max_t, gamma, print_every, env):" in out
+    assert "check_args" not in out and "note_training" not in out and "_(" not in out, out
+    # Typed into the TODO cell (as the solved notebook does), with the notebook's own pieces, it passes.
+    namespace = notebook() | PIECES
+    exec(compile(solution_cell(teaching_version(kit.reinforce)), "<cell>", "exec"), namespace)
+    mine = namespace["reinforce"]
+    assert provenance._unwrap(loop_checks.check_reinforce(mine, kit.Policy)) is mine
+    assert "✅ reinforce" in capsys.readouterr().out
