@@ -12,6 +12,7 @@ the cells after the check run them, so that a ✅ holds for what the notebook do
 | Policy | no softmax: returns the logits | ❌ | "raw scores (logits)" |
 | Policy | a ReLU on the output instead of a softmax | ❌ | "not probabilities" |
 | Policy | `nn.Linear(h_size, s_size)`: sizes swapped | ❌ | "nn.Linear(in_features, out_features)" |
+| Policy | no ReLU between the layers | ❌ | "no activation between the layers" |
 | Policy | the course's first solution (its `act` takes `np.argmax(m)`) | ✅ + note | "its act fails" (the cell after it prints a hint, no traceback) |
 | act | `torch.argmax` instead of sampling | ❌ | "always picks the most likely action" (after a first look) |
 | act | `np.argmax(m)` (the course's first version) | ❌ | "`np.argmax(m)` is not an action" |
@@ -46,7 +47,7 @@ the cells after the check run them, so that a ✅ holds for what the notebook do
 | reinforce | reads the global `env` (no env parameter, the course's) | ✅ + note | "reads `env` from the notebook" |
 | reinforce | reads another global env (`eval_env`) instead of its `env` | ❌ | "never played the `env` passed in" |
 | reinforce | calls the kit's `reinforce` | ⚠️ | "calls the kit's code" |
-| PixelcopterPolicy | one hidden layer | ❌ | "hidden layers" |
+| PixelcopterPolicy | one hidden layer | ❌ | "2 hidden layers, so it needs 3" |
 | PixelcopterPolicy | no `nn.Module.__init__(self)` | ❌ | "`super().__init__()` is missing" |
 | PixelcopterPolicy | forward skips fc3 | ❌ | "the last layer" |
 | PixelcopterPolicy | the course's 64-128 widths | ✅ | — |
@@ -132,6 +133,7 @@ class Policy(nn.Module):
     ("F.softmax(self.fc2(F.relu(self.fc1(x))), dim=1)", "F.relu(self.fc2(F.relu(self.fc1(x))))",
      ["not probabilities"]),
     ("nn.Linear(s_size, h_size)", "nn.Linear(h_size, s_size)", ["nn.Linear(in_features, out_features)"]),
+    ("self.fc2(F.relu(self.fc1(x)))", "self.fc2(self.fc1(x))", ["no activation between the layers"]),
     ("nn.Linear(h_size, a_size)", "nn.Linear(a_size, h_size)", ["nn.Linear(in_features, out_features)"]),
 ])
 def test_policy_mistakes_are_named(old, new, words, capsys):
@@ -404,7 +406,7 @@ class PixelcopterPolicy(Policy):
 @pytest.mark.parametrize("changes, words", [
     ([("        self.fc2 = nn.Linear(h_size, h_size)\n        self.fc3 = nn.Linear(h_size, a_size)\n",
        "        self.fc2 = nn.Linear(h_size, a_size)\n"),
-      ("self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))", "self.fc2(F.relu(self.fc1(x)))")], ["hidden layers"]),
+      ("self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))", "self.fc2(F.relu(self.fc1(x)))")], ["2 hidden layers, so it needs 3"]),
     ([("        nn.Module.__init__(self)  # not Policy.__init__: this network has its own layers\n", "")],
      ["`super().__init__()` is missing"]),
     ([("self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))", "self.fc2(F.relu(self.fc1(x)))")], ["the last layer"]),

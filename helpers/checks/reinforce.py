@@ -60,7 +60,8 @@ def _build(cls, *args):
     except Exception as err:
         if _no_module_init(err):
             raise Problem(_("`super().__init__()` is missing: the first line of __init__ must set up nn.Module "
-                            "before any layer is assigned (PyTorch: {error}).", error=err)) from None
+                            "(`super().__init__()`, or `nn.Module.__init__(self)` in PixelcopterPolicy) before any "
+                            "layer is assigned (PyTorch: {error}).", error=err)) from None
         raise Problem(_("building {name}{args} raised {kind}: {error}. Define the layers in __init__, e.g. "
                         "self.fc1 = nn.Linear(s_size, h_size).", name=cls.__name__, args=args,
                         kind=type(err).__name__, error=err)) from None
@@ -100,7 +101,7 @@ def _check_forward(policy, s_size, a_size=2, n_layers=None):
                         n=probs.shape[1], a_size=a_size, layers=_layer_sizes(policy)))
     ones = torch.ones(5, device=probs.device)
     if not ((probs >= 0).all() and torch.allclose(probs.sum(-1), ones, atol=1e-5)):
-        rows = [round(float(v), 3) for v in probs.sum(-1)]
+        rows = [round(float(v), 3) for v in probs.detach().sum(-1)]
         if (probs >= 0).all() and torch.allclose(probs.sum(0), torch.ones(a_size, device=probs.device), atol=1e-5):
             raise Problem(_("the softmax ran over dim=0, the batch: each action's column sums to 1, but each "
                             "state's row must. Use F.softmax(x, dim=1) (dim 1 holds the actions). The rows of "
@@ -114,8 +115,29 @@ def _check_forward(policy, s_size, a_size=2, n_layers=None):
                         rows=rows))
     linears = [m for m in policy.modules() if isinstance(m, nn.Linear)]
     if n_layers is not None and len(linears) != n_layers:
-        raise Problem(_("it has {n} nn.Linear layers; this policy has {hidden} hidden layers, so {layers}: "
-                        "state -> h_size -> ... -> actions.", n=len(linears), hidden=n_layers - 1, layers=n_layers))
+        raise Problem(_("it has {n} nn.Linear layers, but this policy has {hidden} hidden layers, so it needs "
+                        "{layers}: state -> h_size -> h_size -> actions (fc1, fc2, fc3), with a ReLU after each "
+                        "hidden one.", n=len(linears), hidden=n_layers - 1, layers=n_layers))
+
+
+def _check_exportable(policy) -> None:
+    """The push saves the policy as nn.Linear layers with one activation between them: check that it can."""
+    try:
+        policies.export_network(policy)
+    except ValueError as err:
+        linears = [m for m in policy.modules() if isinstance(m, nn.Linear)]
+        x = torch.randn(64, linears[0].in_features, device=reinforce.device)
+        with torch.no_grad():
+            y = x
+            for layer in linears:
+                y = layer(y) if y.shape[-1] == layer.in_features else y
+            plain = torch.softmax(y, dim=-1)
+            same = plain.shape == policy(x).shape and torch.allclose(policy(x), plain, atol=1e-5)
+        if len(linears) > 1 and same:
+            raise Problem(_("forward has no activation between the layers: without F.relu the layers add up to one "
+                            "linear map, so the hidden layer learns nothing a single layer could not. Write "
+                            "x = F.relu(self.fc1(x)) before the next layer.")) from None
+        raise Problem(str(err)) from None
 
 
 def _np_argmax(err) -> str:
@@ -240,6 +262,7 @@ def check_policy(PolicyClass):
     def check(cls):
         torch.manual_seed(0)
         _check_forward(_build(cls, 4, 2, 16), 4)
+        _check_exportable(_build(cls, 4, 2, 16))
         trouble = _act_trouble(cls, 4)
         if trouble:
             return [_("its act fails ({trouble}). That is the debugging exercise below: fix act there, and the "
@@ -320,10 +343,7 @@ def check_pixelcopter_policy(PixelcopterPolicy):
         torch.manual_seed(0)
         _check_forward(_build(cls, 7, 2, 8), 7, n_layers=3)
         _check_act(_build(cls, 7, 2, 8), 7)
-        try:
-            policies.export_network(_build(cls, 7, 2, 8))
-        except ValueError as err:
-            raise Problem(str(err)) from None
+        _check_exportable(_build(cls, 7, 2, 8))
 
     return run_check("PixelcopterPolicy", PixelcopterPolicy, reinforce.PixelcopterPolicy, check)
 
@@ -490,7 +510,8 @@ def check_reinforce_loss(reinforce_loss):
         if abs(value - target) < 1e-5:
             return _loss_speed_notes(fn)
         evidence = _("For log-probabilities {log_probs} and returns {returns} it gave {value:.3f}, expected "
-                     "-(log_probs * returns).sum() = {target:.3f}.", log_probs=lp.tolist(), returns=G.tolist(),
+                     "-(log_probs * returns).sum() = {target:.3f}.", log_probs=[round(v, 3) for v in lp.tolist()],
+                     returns=[round(v, 3) for v in G.tolist()],
                      value=value, target=target)
         if abs(value + target) < 1e-5:
             raise Problem(_("the sign is flipped. The optimizer minimises the loss, and we want to make good "
