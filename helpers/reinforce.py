@@ -436,10 +436,10 @@ def advice(env_name: str, mean_reward: float, std_reward: float, trained_with: d
                           "{k} {last:.1f}): the updates did not make the policy better. Look at what the training "
                           "cell passes: the learning rate, the number of episodes, and the policy that the optimizer "
                           "and the trainer get.", k=k, first=first, last=last))
-    if most is not None:
+    if most is not None and training is not None:  # a trained policy that settled on some actions
         never = [a for a, p in enumerate(most) if p < 0.01]
         for a in never:
-            tips.append(_("The policy never gives action {action} a chance: its probability stayed below {p:.3f} in "
+            tips.append(_("The policy never gives action {action} a chance: its probability stayed at or below {p:.2g} in "
                           "every state of the evaluation. A policy that settles on one action early stops exploring: "
                           "train again with another seed or a smaller learning rate.", action=a, p=most[a]))
     mark = scoring.PASS_MARKS.get(env_name)

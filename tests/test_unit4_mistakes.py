@@ -473,7 +473,8 @@ def test_advice_curve_climbed_says_train_longer_not_that_it_failed_to_learn():
 def test_advice_policy_that_never_plays_an_action():
     torch.manual_seed(0)
     policy = kit.Policy(4, 2, 16)
-    checks._bias_output(policy, [0.9999999, 0.0000001])
+    mean, std = _train_and_score(policy, optim.Adam(policy.parameters(), lr=0.0), 10)
+    checks._bias_output(policy, [0.9999999, 0.0000001])  # training settled on action 0
     mean, std = kit.evaluate_agent(gym.make("CartPole-v1"), 200, 3, policy, seed=1)
     text = _advice("CartPole-v1", mean, std)
     assert "never gives action 1" in text, text
@@ -486,6 +487,7 @@ def test_advice_for_an_untrained_policy_on_pong_and_pixelcopter():
         mean, std = kit.evaluate_agent(gym.make(env_name), 300, 2, policy, seed=1)
         text = _advice(env_name, mean, std)
         assert "No training run of this policy" in text, (env_name, text)
+        assert "train again" not in text  # it was never trained: only the advice that fits
 
 
 # ---- the solution a learner is shown ----------------------------------------------------------------------------
