@@ -141,9 +141,10 @@ def _check_exportable(policy) -> None:
 
 
 def _np_argmax(err) -> str:
+    error = f"{type(err).__name__}: {err}"
     return _("act crashed ({error}): `np.argmax(m)` is not an action. NumPy does not know what the distribution m "
              "is, so it returns 0, a NumPy number, and m.log_prob cannot take it. The action has to come from m "
-             "itself.", error=f"{type(err).__name__}: {err}")
+             "itself.", error=error)
 
 
 def _is_np_argmax(err) -> bool:

@@ -148,45 +148,51 @@ def _cos(a, b):
 
 def _GYM_API() -> str:
     return _("Gymnasium's env.reset() returns (state, info) and env.step() returns five values (state, reward, "
-                "terminated, truncated, info); older gym code, like the course's first version, expects one and four. "
-                "Write `state, info = env.reset()` and `state, reward, terminated, truncated, info = env.step(action)`.")
+             "terminated, truncated, info); older gym code, like the course's first version, expects one and four. "
+             "Write `state, info = env.reset()` and `state, reward, terminated, truncated, info = env.step(action)`.")
 
 
 def _STEP_BEFORE_BACKWARD() -> str:
     return _("optimizer.step() came before loss.backward(): the step uses the gradients that are there when it is "
-                             "called, so it moved the weights with no gradient (or the previous episode's). Put the three "
-                             "calls in this order: optimizer.zero_grad(), loss.backward(), optimizer.step().")
+             "called, so it moved the weights with no gradient (or the previous episode's). Put the three "
+             "calls in this order: optimizer.zero_grad(), loss.backward(), optimizer.step().")
+
 
 def _ZERO_GRAD_AFTER_BACKWARD() -> str:
     return _("optimizer.zero_grad() came after loss.backward(): it wiped the gradient just computed, so the "
-                                 "step had nothing to apply. Put the three calls in this order: optimizer.zero_grad(), "
-                                 "loss.backward(), optimizer.step().")
+             "step had nothing to apply. Put the three calls in this order: optimizer.zero_grad(), "
+             "loss.backward(), optimizer.step().")
+
 
 def _EVERY_STEP() -> str:
     return _("it updated the policy inside the step loop, before the episode had ended. REINFORCE needs G_t, the "
-                   "rewards from step t to the END of the episode, so it can only learn once the episode is over: play "
-                   "the whole episode first, then (after the `for t` loop, one indent level out) compute the returns and "
-                   "the loss and update once.")
+             "rewards from step t to the END of the episode, so it can only learn once the episode is over: play "
+             "the whole episode first, then (after the `for t` loop, one indent level out) compute the returns and "
+             "the loss and update once.")
+
 
 def _EARLIER_EPISODE() -> str:
     return _("the loss reached log-probabilities of an earlier episode, whose graph was already used by an "
-                        "update (PyTorch: 'backward through the graph a second time'). Start every episode with empty "
-                        "lists, `saved_log_probs, rewards = [], []`, inside the episode loop.")
+             "update (PyTorch: 'backward through the graph a second time'). Start every episode with empty "
+             "lists, `saved_log_probs, rewards = [], []`, inside the episode loop.")
+
 
 def _BROADCAST() -> str:
     return _("log_probs has shape (T, 1) and the returns shape (T,): multiplied together they broadcast to a T x T "
-                  "table, and the loss sums every log-probability times every return. torch.stack(saved_log_probs) "
-                  "keeps the extra dimension of each (1,)-shaped log-probability; join them with "
-                  "torch.cat(saved_log_probs), which gives shape (T,).")
+             "table, and the loss sums every log-probability times every return. torch.stack(saved_log_probs) "
+             "keeps the extra dimension of each (1,)-shaped log-probability; join them with "
+             "torch.cat(saved_log_probs), which gives shape (T,).")
+
 
 def _ARGMAX_ACT() -> str:
     return _("policy.act() failed inside the loop: `np.argmax(m)` on a Categorical distribution is not an action "
-                   "(NumPy does not know what m is and returns 0, a NumPy number that m.log_prob cannot take). act must "
-                   "sample: `action = m.sample()`, then return `action.item(), m.log_prob(action)`.")
+             "(NumPy does not know what m is and returns 0, a NumPy number that m.log_prob cannot take). act must "
+             "sample: `action = m.sample()`, then return `action.item(), m.log_prob(action)`.")
+
 
 def _NO_GRADIENT() -> str:
     return _("no gradient reached the policy's weights: call loss.backward(), and keep the log-probabilities "
-                    "that act() returned as they are (no .item(), .detach() or torch.no_grad() on the way to the loss).")
+             "that act() returned as they are (no .item(), .detach() or torch.no_grad() on the way to the loss).")
 
 
 def _old_gym_api(fn) -> bool:
