@@ -21,6 +21,7 @@ from torch.distributions import Categorical
 
 from helpers import features as _features
 from helpers.hub.errors import HubLoadError
+from helpers.i18n import _
 from helpers.safe_pickle import short_repr
 
 # The activations a saved policy may name: torch.nn.functional's function of that name, default arguments.
@@ -66,7 +67,8 @@ class _Activation(nn.Module):
     def __init__(self, name: str):
         super().__init__()
         if name not in ACTIVATIONS:
-            raise ValueError(f"Unknown activation {name!r}; the kit saves {', '.join(ACTIVATIONS)}.")
+            raise ValueError(_("Unknown activation {name!r}; the kit saves {names}.", name=name,
+                               names=", ".join(ACTIVATIONS)))
         self.name, self.fn = name, getattr(F, name)
 
     def forward(self, x):
@@ -98,8 +100,8 @@ class PolicyNetwork(nn.Module):
         self.net = nn.Sequential(*layers)
         scale = torch.ones(self.s_size) if obs_scale is None else torch.as_tensor(obs_scale, dtype=torch.float32)
         if scale.shape != (self.s_size,):
-            raise ValueError(f"obs_scale needs one value per observation feature ({self.s_size}), "
-                             f"got shape {tuple(scale.shape)}")
+            raise ValueError(_("obs_scale needs one value per observation feature ({n}), got shape {shape}.",
+                               n=self.s_size, shape=tuple(scale.shape)))
         self.register_buffer("obs_scale", scale.detach().clone())
 
     @property
@@ -120,7 +122,8 @@ class PolicyNetwork(nn.Module):
 
     def forward(self, x):
         if x.shape[-1] != self.s_size:
-            raise ValueError(f"Policy expects observations with {self.s_size} values, got shape {tuple(x.shape)}")
+            raise ValueError(_("Policy expects observations with {n} values, got shape {shape}.", n=self.s_size,
+                               shape=tuple(x.shape)))
         return F.softmax(self.net(self.inputs(x)), dim=-1)
 
     def act(self, state):
@@ -146,9 +149,9 @@ def export_network(policy) -> PolicyNetwork:
     linears = [m for m in inner.modules() if isinstance(m, nn.Linear)]
     chained = all(a.out_features == b.in_features for a, b in zip(linears, linears[1:]))
     if not linears or not chained:
-        raise ValueError("The kit saves a policy as a stack of nn.Linear layers (an activation such as ReLU between "
-                         "them, softmax at the end), but this policy's layers do not chain into one: build it like "
-                         "the notebook's Policy.")
+        raise ValueError(_("The kit saves a policy as a stack of nn.Linear layers (an activation such as ReLU "
+                           "between them, softmax at the end), but this policy's layers do not chain into one: build "
+                           "it like the notebook's Policy."))
     hidden = [m.out_features for m in linears[:-1]]
     dev = linears[0].weight.device
     probe = torch.randn(64, linears[0].in_features, generator=torch.Generator().manual_seed(0)).to(dev) * 4
@@ -168,11 +171,11 @@ def export_network(policy) -> PolicyNetwork:
                 return net
         if not hidden:
             break
-    raise ValueError(f"The kit saves a policy as nn.Linear layers with one activation between them ({', '.join(ACTIVATIONS)}) "
-                     "and a softmax at the end, so that anyone can reload it without running code; this policy "
-                     "computes something else (another activation or its own arguments, or the layers used in another "
-                     "order). Push a policy built like the notebook's Policy, or save yours with "
-                     "safetensors.torch.save_file(policy.state_dict(), path).")
+    raise ValueError(_("The kit saves a policy as nn.Linear layers with one activation between them ({names}) and a "
+                       "softmax at the end, so that anyone can reload it without running code; this policy computes "
+                       "something else (another activation or its own arguments, or the layers used in another "
+                       "order). Push a policy built like the notebook's Policy, or save yours with "
+                       "safetensors.torch.save_file(policy.state_dict(), path).", names=", ".join(ACTIVATIONS)))
 
 
 def save_policy(net: PolicyNetwork, path) -> None:
@@ -195,34 +198,35 @@ def check_architecture(arch, source: str) -> dict:
 
     problem = None
     if not isinstance(arch, dict):
-        problem = "its architecture is not a dict of layer sizes"
+        problem = _("Its architecture is not a dict of layer sizes.")
     else:
         unknown = set(arch) - {"s_size", "a_size", "h_size", "obs_scale", "obs_features", "activation"}
         hidden = arch.get("h_size")
         hidden = [hidden] if type(hidden) is int else hidden if type(hidden) is list else None
         if unknown:
-            problem = f"its architecture has keys the kit does not know: {short_repr(sorted(unknown)[:5])}"
+            problem = _("Its architecture has keys the kit does not know: {keys}.", keys=short_repr(sorted(unknown)[:5]))
         elif not (width(arch.get("s_size")) and width(arch.get("a_size"))):
-            problem = f"s_size and a_size must be whole numbers from 1 to {MAX_LAYER_WIDTH}"
+            problem = _("Its s_size and a_size must be whole numbers from 1 to {most}.", most=MAX_LAYER_WIDTH)
         elif hidden is None or not 1 <= len(hidden) <= MAX_HIDDEN_LAYERS or not all(width(h) for h in hidden):
-            problem = (f"h_size must be 1 to {MAX_HIDDEN_LAYERS} hidden widths, each a whole number from 1 to "
-                       f"{MAX_LAYER_WIDTH}")
+            problem = _("Its h_size must be 1 to {layers} hidden widths, each a whole number from 1 to {most}.",
+                        layers=MAX_HIDDEN_LAYERS, most=MAX_LAYER_WIDTH)
         else:
             widths = [arch["s_size"], *hidden, arch["a_size"]]
             params = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
             scale = arch.get("obs_scale")
             if params > MAX_PARAMETERS:
-                problem = f"its layers would hold {params:,} weights, more than {MAX_PARAMETERS:,}"
+                problem = _("Its layers would hold {params:,} weights, more than {most:,}.", params=params,
+                            most=MAX_PARAMETERS)
             elif scale is not None and not (type(scale) is list and len(scale) == arch["s_size"] and
                                             all(type(v) in (int, float) and math.isfinite(v) and v != 0 for v in scale)):
-                problem = "obs_scale must be one finite, non-zero number per observation feature"
+                problem = _("Its obs_scale must be one finite, non-zero number per observation feature.")
             elif arch.get("obs_features") is not None and arch["obs_features"] not in _features.OBS_FEATURES:
-                problem = f"obs_features must be one of {sorted(_features.OBS_FEATURES)}"
+                problem = _("Its obs_features must be one of {names}.", names=sorted(_features.OBS_FEATURES))
             elif arch.get("activation", "relu") not in ACTIVATIONS:
-                problem = f"activation must be one of {', '.join(ACTIVATIONS)}"
+                problem = _("Its activation must be one of {names}.", names=", ".join(ACTIVATIONS))
     if problem:
-        raise HubLoadError(f"{source} states a policy the kit will not build: {problem} (got {short_repr(arch)}). It "
-                           "was not written by the kit, or it was altered.")
+        raise HubLoadError(_("{source} states a policy the kit will not build (got {got}): it was not written by "
+                             "the kit, or it was altered.", source=source, got=short_repr(arch)) + " " + problem)
     return dict(arch)
 
 
@@ -240,11 +244,13 @@ def load_policy(data: bytes, source: str = "model.safetensors", policy_class=Non
     """A policy from the bytes of a ``model.safetensors`` that ``save_policy`` wrote: the header and the stated
     architecture are checked before anything is built, then the weights are read (no pickle anywhere).
     ``HubLoadError`` says what is wrong with a file that is not one."""
-    damaged = (f"{source} is damaged or incomplete ({{}}). Download it again (delete it from the Hub cache first); "
-               "if it is on the Hub like this, ask the author to re-push it.")
+    def damaged(why):
+        return _("{source} is damaged or incomplete ({why}). Download it again (delete it from the Hub cache "
+                 "first); if it is on the Hub like this, ask the author to re-push it.", source=source, why=why)
+
     size = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
     if not 2 <= size <= min(MAX_HEADER_BYTES, len(data) - 8):
-        raise HubLoadError(damaged.format("its safetensors header is missing or has a wrong length"))
+        raise HubLoadError(damaged(_("its safetensors header is missing or has a wrong length")))
     try:
         header = json.loads(data[8:8 + size].decode("utf-8"))
         meta = header.pop("__metadata__", None) or {}
@@ -253,28 +259,29 @@ def load_policy(data: bytes, source: str = "model.safetensors", policy_class=Non
             raise ValueError("no architecture text of a sane length")
         architecture = json.loads(text)
     except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
-        raise HubLoadError(f"{source} holds no readable architecture (the JSON in its metadata that states the layer "
-                           "sizes): it was not pushed by the kit, or it is damaged. Download it again, or build the "
-                           "policy yourself and load its weights with safetensors.torch.load_file.") from None
+        raise HubLoadError(_("{source} holds no readable architecture (the JSON in its metadata that states the "
+                             "layer sizes): it was not pushed by the kit, or it is damaged. Download it again, or "
+                             "build the policy yourself and load its weights with safetensors.torch.load_file.",
+                             source=source)) from None
     architecture = check_architecture(architecture, source)
     expected = _expected_shapes(architecture)
     stated = {k: (v.get("dtype"), v.get("shape")) if isinstance(v, dict) else (None, None) for k, v in header.items()}
     wrong = sorted(set(stated) ^ set(expected)) or sorted(
         k for k, (dtype, shape) in stated.items() if dtype not in ("F32", "F16", "BF16", "F64") or shape != expected[k])
     if wrong:
-        raise HubLoadError(f"{source}'s weights do not fit its stated architecture ({short_repr(wrong[:3])}): the file "
-                           "is damaged or was altered. Download it again.")
+        raise HubLoadError(_("{source}'s weights do not fit its stated architecture ({names}): the file is damaged "
+                             "or was altered. Download it again.", source=source, names=short_repr(wrong[:3])))
     from safetensors.torch import load as load_tensors
 
     try:
         tensors = load_tensors(data)
     except Exception as err:  # safetensors' own checks: offsets, lengths
-        raise HubLoadError(damaged.format(f"{type(err).__name__}: {str(err)[:120]}")) from None
+        raise HubLoadError(damaged(f"{type(err).__name__}: {str(err)[:120]}")) from None
     policy = (policy_class or PolicyNetwork)(**architecture)
     try:
         policy.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()})
     except (RuntimeError, ValueError, TypeError, KeyError) as err:
-        raise HubLoadError(f"{source}'s weights do not fit its stated layer sizes ({str(err)[:200]}): the file is "
-                           "damaged or was altered. Download it again.") from None
+        raise HubLoadError(_("{source}'s weights do not fit its stated layer sizes ({error}): the file is damaged "
+                             "or was altered. Download it again.", source=source, error=str(err)[:200])) from None
     policy.eval()
     return policy

@@ -15,6 +15,9 @@ How a trained policy is saved lives in ``helpers.policies``. Nothing here reads 
 """
 from __future__ import annotations
 
+import functools
+import math
+import weakref
 from collections import deque
 
 import gymnasium as gym
@@ -25,8 +28,9 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
-from helpers import provenance
+from helpers import provenance, scoring
 from helpers.arguments import check_args
+from helpers.i18n import _
 from helpers.policies import PolicyNetwork, with_inputs
 
 # What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
@@ -103,13 +107,18 @@ def normalise_returns(returns, eps: float = 1e-8) -> torch.Tensor:
     return centred / (returns.std(unbiased=False) + eps)
 
 
+class ShapeMismatch(ValueError):
+    """``reinforce_loss`` refused log-probabilities and returns of different shapes (the loop check names it)."""
+
+
 def reinforce_loss(log_probs: torch.Tensor, returns: torch.Tensor) -> torch.Tensor:
     """-sum_t log pi(a_t|s_t) * G_t: minimising it makes the actions that led to high returns more likely.
     Notebook 03, section 5 (exercise 5)."""
     if log_probs.shape != returns.shape:  # (T, 1) * (T,) would broadcast to a T x T table, silently
-        raise ValueError(f"log_probs {tuple(log_probs.shape)} and returns {tuple(returns.shape)} need the same shape, "
-                         "one value per step: join act's log-probabilities with torch.cat(saved_log_probs), which "
-                         "gives (T,), not torch.stack, which gives (T, 1).")
+        raise ShapeMismatch(_("log_probs {log_probs} and returns {returns} need the same shape, one value per step: "
+                              "join act's log-probabilities with torch.cat(saved_log_probs), which gives (T,), not "
+                              "torch.stack, which gives (T, 1).", log_probs=tuple(log_probs.shape),
+                              returns=tuple(returns.shape)))
     return -(log_probs * returns).sum()
 
 
@@ -145,28 +154,30 @@ def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_ep
         optimizer.step()
 
         if print_every and i_episode % print_every == 0:
-            print(f"Episode {i_episode}\tAverage score (last 100): {np.mean(scores_deque):.2f}")
+            print(_("Episode {episode}\tAverage score (last 100): {average:.2f}", episode=i_episode,
+                    average=np.mean(scores_deque)))
+    note_training(policy, optimizer, scores)
     return scores
 
 
 # ---- the fast path: many episodes per update ----------------------------------------------------------------
 def _check_vector_env(env) -> None:
     if not isinstance(env, gym.vector.VectorEnv):
-        raise TypeError(f"train_batched plays copies of the env side by side, so it takes a vector env, not a "
-                        f"{type(env).__name__}: build one with helpers.envs.make_vec_env(env_id, n_envs, "
-                        "max_episode_steps=max_t) (or config.make_train_env()).")
+        raise TypeError(_("train_batched plays copies of the env side by side, so it takes a vector env, not a "
+                          "{kind}: build one with helpers.envs.make_vec_env(env_id, n_envs, max_episode_steps=max_t) "
+                          "(or config.make_train_env()).", kind=type(env).__name__))
     if env.metadata.get("autoreset_mode") != gym.vector.AutoresetMode.SAME_STEP:
-        raise ValueError("train_batched needs a vector env that starts a finished copy's next episode in the same step "
-                         "(autoreset_mode SAME_STEP): build it with helpers.envs.make_vec_env(env_id, n_envs, "
-                         "max_episode_steps=max_t).")
+        raise ValueError(_("train_batched needs a vector env that starts a finished copy's next episode in the same "
+                           "step (autoreset_mode SAME_STEP): build it with helpers.envs.make_vec_env(env_id, n_envs, "
+                           "max_episode_steps=max_t)."))
     _check_discrete(env.single_action_space)
 
 
 def _check_discrete(space) -> None:
     if not isinstance(space, gym.spaces.Discrete):
-        raise ValueError(f"REINFORCE here picks one of a few actions (a Discrete action space), but this env's actions "
-                         f"are {space}. Use an env with discrete actions: CartPole-v1, Acrobot-v1, LunarLander-v3 or the "
-                         "PLE games.")
+        raise ValueError(_("REINFORCE here picks one of a few actions (a Discrete action space), but this env's "
+                           "actions are {space}. Use an env with discrete actions: CartPole-v1, Acrobot-v1, "
+                           "LunarLander-v3 or the PLE games.", space=space))
 
 
 def play_episodes(policy: nn.Module, env: gym.vector.VectorEnv, n_episodes: int, max_t: int, dev: torch.device
@@ -195,7 +206,7 @@ def play_episodes(policy: nn.Module, env: gym.vector.VectorEnv, n_episodes: int,
         act_log.append(sampled)
         ep_log.append(episode.copy())
         length += playing
-        new_obs, r, terminated, truncated, _ = env.step(sampled)
+        new_obs, r, terminated, truncated, _info = env.step(sampled)
         ended = np.logical_or(terminated, truncated)
         obs = np.asarray(new_obs, dtype=np.float32)
         rew_log.append(np.asarray(r, dtype=np.float64))
@@ -210,9 +221,9 @@ def play_episodes(policy: nn.Module, env: gym.vector.VectorEnv, n_episodes: int,
             else:
                 episode[i] = -1
         if started < n_episodes and not (episode >= 0).any():
-            raise ValueError(f"Every copy of the vector env was cut off by max_t={max_t} before {n_episodes} "
-                             "episodes started. Build it with max_episode_steps=max_t (make_vec_env(env_id, n_envs, "
-                             "max_episode_steps=max_t)) so that capped copies restart.")
+            raise ValueError(_("Every copy of the vector env was cut off by max_t={max_t} before {n} episodes "
+                               "started. Build it with max_episode_steps=max_t (make_vec_env(env_id, n_envs, "
+                               "max_episode_steps=max_t)) so that capped copies restart.", max_t=max_t, n=n_episodes))
     O, A, R, E = (np.concatenate(x) for x in (obs_log, act_log, rew_log, ep_log))
     order = np.argsort(E, kind="stable")  # group by episode, keeping time order inside each
     bounds = np.searchsorted(E[order], np.arange(n_episodes + 1))
@@ -248,7 +259,7 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
         env.reset(seed=seed * 1000)
     scores, window = [], deque(maxlen=100)
     next_print = print_every
-    bar = tqdm(total=n_training_episodes, disable=not progress, desc="training", mininterval=0.5)
+    bar = tqdm(total=n_training_episodes, disable=not progress, desc=_("training"), mininterval=0.5)
     while len(scores) < n_training_episodes:
         keep = min(batch, n_training_episodes - len(scores))  # the last batch may be smaller
         states, actions, rewards = play_episodes(policy, env, keep, max_t, dev)
@@ -263,9 +274,9 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
         # -sum_t log pi(a_t|s_t) * G_t, averaged over the episodes of the batch.
         loss = reinforce_loss(log_probs, returns.to(dev)) / keep
         if not torch.isfinite(loss):
-            raise FloatingPointError(f"The loss became {loss.item()} after {len(scores)} episodes: the policy's "
-                                     "probabilities are no longer numbers. Lower the learning rate (or check that "
-                                     "your returns and loss are finite) and train again.")
+            raise FloatingPointError(_("The loss became {loss} after {n} episodes: the policy's probabilities are "
+                                       "no longer numbers. Lower the learning rate (or check that your returns and "
+                                       "loss are finite) and train again.", loss=loss.item(), n=len(scores)))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -276,10 +287,12 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
         bar.update(keep)
         bar.set_postfix(avg100=f"{np.mean(window):.1f}", refresh=False)
         if print_every and len(scores) >= next_print:
-            print(f"Episode {len(scores)}\tAverage score (last 100): {np.mean(window):.2f}")
+            print(_("Episode {episode}\tAverage score (last 100): {average:.2f}", episode=len(scores),
+                    average=np.mean(window)))
             next_print += print_every
     bar.close()
     _remember_batched(policy, discounted_returns, normalise_returns, reinforce_loss)
+    note_training(policy, optimizer, scores)
     return scores
 
 
@@ -293,17 +306,24 @@ def _remember_batched(policy, discounted_returns, normalise_returns, reinforce_l
 
 
 # ---- evaluation --------------------------------------------------------------------------------------------
+def _probabilities(policy: nn.Module, state) -> torch.Tensor:
+    dev = next(policy.parameters()).device
+    with torch.no_grad():
+        return policy(torch.as_tensor(np.asarray(state), dtype=torch.float32, device=dev).unsqueeze(0))
+
+
+def _pick(probs: torch.Tensor, greedy: bool, generator: torch.Generator | None) -> int:
+    if greedy:
+        return int(probs.argmax(dim=-1).item())
+    return int(torch.multinomial(probs.reshape(1, -1).cpu(), 1, generator=generator).item())
+
+
 def choose_action(policy: nn.Module, state, *, greedy: bool = True,
                   generator: torch.Generator | None = None) -> int:
     """The action a trained ``policy`` plays in ``state``: the most likely one (``greedy``, the kit's
     protocol) or one drawn from its probabilities (the course's unit 4). Evaluation, replays and the Hub's
     videos all choose through here."""
-    dev = next(policy.parameters()).device
-    with torch.no_grad():
-        probs = policy(torch.as_tensor(np.asarray(state), dtype=torch.float32, device=dev).unsqueeze(0))
-    if greedy:
-        return int(probs.argmax(dim=-1).item())
-    return int(torch.multinomial(probs.reshape(1, -1).cpu(), 1, generator=generator).item())
+    return _pick(_probabilities(policy, state), greedy, generator)
 
 
 def evaluate_agent(env: gym.Env, max_steps: int, n_eval_episodes: int, policy: nn.Module, *, greedy: bool = True,
@@ -318,6 +338,7 @@ def evaluate_agent(env: gym.Env, max_steps: int, n_eval_episodes: int, policy: n
     check_args(4, max_steps=max_steps, n_eval_episodes=n_eval_episodes)
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     episode_rewards = []
+    most = None  # each action's highest probability over the states played: does the policy allow it?
     was_training = policy.training
     policy.eval()
     with torch.no_grad():
@@ -325,7 +346,9 @@ def evaluate_agent(env: gym.Env, max_steps: int, n_eval_episodes: int, policy: n
             state, info = env.reset(seed=seed) if (seed is not None and episode == 0) else env.reset()
             total = 0.0
             for step in range(max_steps):
-                action = choose_action(policy, state, greedy=greedy, generator=gen)
+                probs = _probabilities(policy, state)
+                most = probs.reshape(-1) if most is None else torch.maximum(most, probs.reshape(-1))
+                action = _pick(probs, greedy, gen)
                 state, reward, terminated, truncated, info = env.step(action)
                 total += reward
                 if terminated or truncated:
@@ -334,7 +357,105 @@ def evaluate_agent(env: gym.Env, max_steps: int, n_eval_episodes: int, policy: n
     policy.train(was_training)
     mean, std = float(np.mean(episode_rewards)), float(np.std(episode_rewards))
     provenance.note_score(policy, mean, std)  # the pass line finds who trained this policy
+    _note_evaluation(policy, env, mean, std, most)
     return mean, std
+
+
+# ---- what training did, for the advice under a failing pass line (scoring.ADVICE) ------------------------------
+_TRAINING: dict[int, tuple[weakref.ref, dict]] = {}
+_EVALUATIONS: list[tuple[float, float, dict]] = []  # (mean, std, what the evaluation saw), newest last
+
+
+def note_training(policy: nn.Module, optimizer, scores) -> None:
+    """A training run of ``policy`` ended: keep its scores and whether ``optimizer`` holds this policy's
+    parameters (the kit's trainers and the checked learner loop call this)."""
+    inner = provenance._unwrap(policy)
+    on_policy = None
+    if optimizer is not None and hasattr(optimizer, "param_groups"):
+        mine = {id(p) for p in policy.parameters()} | {id(p) for p in inner.parameters()}
+        on_policy = any(id(p) in mine for group in optimizer.param_groups for p in group["params"])
+    try:
+        scores = [float(s) for s in scores]
+    except TypeError:
+        scores = []
+    key = id(inner)
+    try:
+        ref = weakref.ref(inner, lambda _r, key=key: _TRAINING.pop(key, None))
+    except TypeError:
+        return
+    _TRAINING[key] = (ref, {"scores": scores, "optimizer_on_policy": on_policy})
+
+
+def _note_evaluation(policy, env, mean, std, most) -> None:
+    entry = _TRAINING.get(id(provenance._unwrap(policy)))
+    training = entry[1] if entry and entry[0]() is not None else None
+    n_env = int(env.action_space.n) if isinstance(getattr(env, "action_space", None), gym.spaces.Discrete) else None
+    _EVALUATIONS.append((float(mean), float(std), {
+        "training": training, "most": None if most is None else most.cpu().tolist(), "env_actions": n_env}))
+    del _EVALUATIONS[:-50]
+
+
+def _evaluation(mean, std) -> dict | None:
+    for m, s, seen in reversed(_EVALUATIONS):
+        if m == float(mean) and s == float(std):
+            return seen
+    return None
+
+
+def advice(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str | None:
+    """What to look at when a policy fails its pass line: only what the run at hand shows (did training run,
+    did its optimizer hold this policy's weights, did the curve climb, does the policy allow every action)."""
+    seen = _evaluation(mean_reward, std_reward)
+    if seen is None:
+        return _("This score did not come from the kit's evaluate_agent, so the kit cannot see how training went: "
+                 "evaluate the policy with evaluate_agent, then look at its training curve.")
+    tips = []
+    training = seen["training"]
+    most, n_env = seen["most"], seen["env_actions"]
+    if most is not None and n_env is not None and len(most) != n_env:
+        tips.append(_("The policy has {outputs} outputs, but {env} has {actions} actions: build it with "
+                      "a_size = env.action_space.n.", outputs=len(most), env=env_name, actions=n_env))
+    if training is None:
+        tips.append(_("No training run of this policy was seen: it plays with the weights it was built with. Run "
+                      "the training cell after the cell that builds the policy, and evaluate that same policy."))
+    elif training["optimizer_on_policy"] is False:
+        tips.append(_("The optimizer was built on another policy's parameters, so training never changed this "
+                      "one: build it as optim.Adam(policy.parameters(), lr=...) with the policy you train, right "
+                      "after building that policy."))
+    elif training["scores"]:
+        scores = training["scores"]
+        k = max(1, min(100, len(scores) // 5))
+        first, last = float(np.mean(scores[:k])), float(np.mean(scores[-k:]))
+        noise = math.sqrt((np.var(scores[:k]) + np.var(scores[-k:])) / k)  # the episodes' own spread, per average
+        if last - first > max(3 * noise, 0.2 * abs(first) + 1):
+            tips.append(_("The training curve climbed (the first {k} episodes averaged {first:.1f}, the last {k} "
+                          "{last:.1f}), so the updates work; the policy is not reliable yet. Train longer "
+                          "(n_training_episodes) or with another seed.", k=k, first=first, last=last))
+        else:
+            tips.append(_("The training curve did not climb (the first {k} episodes averaged {first:.1f}, the last "
+                          "{k} {last:.1f}): the updates did not make the policy better. Look at what the training "
+                          "cell passes: the learning rate, the number of episodes, and the policy that the optimizer "
+                          "and the trainer get.", k=k, first=first, last=last))
+    if most is not None and training is not None:  # a trained policy that settled on some actions
+        never = [a for a, p in enumerate(most) if p < 0.01]
+        for a in never:
+            tips.append(_("The policy never gives action {action} a chance: its probability stayed at or below {p:.2g} in "
+                          "every state of the evaluation. A policy that settles on one action early stops exploring: "
+                          "train again with another seed or a smaller learning rate.", action=a, p=most[a]))
+    mark = scoring.PASS_MARKS.get(env_name)
+    if mark is not None and mean_reward >= mark and std_reward > 0:
+        tips.append(_("The mean ({mean:.1f}) reaches the mark, but the std ({std:.1f}) pulls the result under it: "
+                      "some episodes end early. Training longer usually shrinks the spread.",
+                      mean=mean_reward, std=std_reward))
+    return " ".join(tips)
+
+
+def _register_advice() -> None:
+    for env_name in ("CartPole-v1", "Pixelcopter-PLE-v0", "Pong-PLE-v0"):
+        scoring.ADVICE[env_name] = functools.partial(advice, env_name)
+
+
+_register_advice()
 
 
 

@@ -53,6 +53,7 @@ def train(n_training_episodes, min_epsilon, max_epsilon, decay_rate, env, max_st
 state_space = env.observation_space.n
 action_space = env.action_space.n
 ''',
+    # The course's first Policy solution: its act takes np.argmax(m), which crashes (the debugging exercise).
     "Policy": '''
 class Policy(nn.Module):
     def __init__(self, s_size, a_size, h_size):
@@ -69,7 +70,7 @@ class Policy(nn.Module):
         state = torch.from_numpy(state).float().unsqueeze(0).to(device)
         probs = self.forward(state).cpu()
         m = Categorical(probs)
-        action = m.sample()
+        action = np.argmax(m)
         return action.item(), m.log_prob(action)
 ''',
     "act": '''

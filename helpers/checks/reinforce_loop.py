@@ -9,18 +9,20 @@ between episodes, the course's ``np.argmax(m)`` act.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 
 import gymnasium as gym
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from helpers import reinforce
 from helpers.checks.exercises import Problem, adapt_call, run_check
-from helpers.provenance import tracked
+from helpers.i18n import _
+from helpers.provenance import global_names, tracked
 
-SHAPES_DIFFER = "need the same shape"  # the words of reinforce.reinforce_loss's refusal
 _PROBE_REWARDS = [1.0, 0.0, 2.0, 0.0, 0.0, 3.0]  # returns that change order, sign and size when mishandled
 
 
@@ -45,14 +47,14 @@ class _ProbeEnv(gym.Env):
 
     def step(self, action):
         if not self.episodes:
-            raise Problem("env.step() came before any env.reset(): start each episode with "
-                          "`state, info = env.reset()`.")
+            raise Problem(_("env.step() came before any env.reset(): start each episode with "
+                            "`state, info = env.reset()`."))
         if action is None:
-            raise Problem("the action passed to env.step() is None: let the policy act, "
-                          "`action, log_prob = policy.act(state)`.")
+            raise Problem(_("the action passed to env.step() is None: let the policy act, "
+                            "`action, log_prob = policy.act(state)`."))
         if self.t >= len(_PROBE_REWARDS):
-            raise Problem("env.step() came after the episode had ended: leave the step loop when `terminated or "
-                          "truncated`, and reset for the next episode.")
+            raise Problem(_("env.step() came after the episode had ended: leave the step loop when `terminated or "
+                            "truncated`, and reset for the next episode."))
         states, actions = self.episodes[-1]
         states.append(self._state(self.t))
         actions.append(int(action))
@@ -107,9 +109,9 @@ class _RecordingOptimizer(torch.optim.SGD):
                 since_step.append(kind)
                 continue
             if "backward" not in since_step:
-                return _STEP_BEFORE_BACKWARD
+                return _STEP_BEFORE_BACKWARD()
             if since_step[-1 - since_step[::-1].index("backward"):].count("zero_grad"):
-                return _ZERO_GRAD_AFTER_BACKWARD
+                return _ZERO_GRAD_AFTER_BACKWARD()
             since_step = []
         return None
 
@@ -144,39 +146,53 @@ def _cos(a, b):
     return float(torch.nn.functional.cosine_similarity(a, b, dim=0)) if a.norm() > 0 and b.norm() > 0 else 0.0
 
 
-_GYM_API = ("Gymnasium's env.reset() returns (state, info) and env.step() returns five values (state, reward, "
-            "terminated, truncated, info); older gym code, like the course's first version, expects one and four. "
-            "Write `state, info = env.reset()` and `state, reward, terminated, truncated, info = env.step(action)`.")
+def _GYM_API() -> str:
+    return _("Gymnasium's env.reset() returns (state, info) and env.step() returns five values (state, reward, "
+             "terminated, truncated, info); older gym code, like the course's first version, expects one and four. "
+             "Write `state, info = env.reset()` and `state, reward, terminated, truncated, info = env.step(action)`.")
 
 
-_STEP_BEFORE_BACKWARD = ("optimizer.step() came before loss.backward(): the step uses the gradients that are there when it is "
-                         "called, so it moved the weights with no gradient (or the previous episode's). Put the three "
-                         "calls in this order: optimizer.zero_grad(), loss.backward(), optimizer.step().")
+def _STEP_BEFORE_BACKWARD() -> str:
+    return _("optimizer.step() came before loss.backward(): the step uses the gradients that are there when it is "
+             "called, so it moved the weights with no gradient (or the previous episode's). Put the three "
+             "calls in this order: optimizer.zero_grad(), loss.backward(), optimizer.step().")
 
-_ZERO_GRAD_AFTER_BACKWARD = ("optimizer.zero_grad() came after loss.backward(): it wiped the gradient just computed, so the "
-                             "step had nothing to apply. Put the three calls in this order: optimizer.zero_grad(), "
-                             "loss.backward(), optimizer.step().")
 
-_EVERY_STEP = ("it updated the policy inside the step loop, before the episode had ended. REINFORCE needs G_t, the "
-               "rewards from step t to the END of the episode, so it can only learn once the episode is over: play "
-               "the whole episode first, then (after the `for t` loop, one indent level out) compute the returns and "
-               "the loss and update once.")
+def _ZERO_GRAD_AFTER_BACKWARD() -> str:
+    return _("optimizer.zero_grad() came after loss.backward(): it wiped the gradient just computed, so the "
+             "step had nothing to apply. Put the three calls in this order: optimizer.zero_grad(), "
+             "loss.backward(), optimizer.step().")
 
-_EARLIER_EPISODE = ("the loss reached log-probabilities of an earlier episode, whose graph was already used by an "
-                    "update (PyTorch: 'backward through the graph a second time'). Start every episode with empty "
-                    "lists, `saved_log_probs, rewards = [], []`, inside the episode loop.")
 
-_BROADCAST = ("log_probs has shape (T, 1) and the returns shape (T,): multiplied together they broadcast to a T x T "
-              "table, and the loss sums every log-probability times every return. torch.stack(saved_log_probs) "
-              "keeps the extra dimension of each (1,)-shaped log-probability; join them with "
-              "torch.cat(saved_log_probs), which gives shape (T,).")
+def _EVERY_STEP() -> str:
+    return _("it updated the policy inside the step loop, before the episode had ended. REINFORCE needs G_t, the "
+             "rewards from step t to the END of the episode, so it can only learn once the episode is over: play "
+             "the whole episode first, then (after the `for t` loop, one indent level out) compute the returns and "
+             "the loss and update once.")
 
-_ARGMAX_ACT = ("policy.act() failed inside the loop: `np.argmax(m)` on a Categorical distribution is not an action "
-               "(NumPy does not know what m is and returns 0, a NumPy number that m.log_prob cannot take). act must "
-               "sample: `action = m.sample()`, then return `action.item(), m.log_prob(action)`.")
 
-_NO_GRADIENT = ("no gradient reached the policy's weights: call loss.backward(), and keep the log-probabilities "
-                "that act() returned as they are (no .item(), .detach() or torch.no_grad() on the way to the loss).")
+def _EARLIER_EPISODE() -> str:
+    return _("the loss reached log-probabilities of an earlier episode, whose graph was already used by an "
+             "update (PyTorch: 'backward through the graph a second time'). Start every episode with empty "
+             "lists, `saved_log_probs, rewards = [], []`, inside the episode loop.")
+
+
+def _BROADCAST() -> str:
+    return _("log_probs has shape (T, 1) and the returns shape (T,): multiplied together they broadcast to a T x T "
+             "table, and the loss sums every log-probability times every return. torch.stack(saved_log_probs) "
+             "keeps the extra dimension of each (1,)-shaped log-probability; join them with "
+             "torch.cat(saved_log_probs), which gives shape (T,).")
+
+
+def _ARGMAX_ACT() -> str:
+    return _("policy.act() failed inside the loop: `np.argmax(m)` on a Categorical distribution is not an action "
+             "(NumPy does not know what m is and returns 0, a NumPy number that m.log_prob cannot take). act must "
+             "sample: `action = m.sample()`, then return `action.item(), m.log_prob(action)`.")
+
+
+def _NO_GRADIENT() -> str:
+    return _("no gradient reached the policy's weights: call loss.backward(), and keep the log-probabilities "
+             "that act() returned as they are (no .item(), .detach() or torch.no_grad() on the way to the loss).")
 
 
 def _old_gym_api(fn) -> bool:
@@ -208,25 +224,26 @@ def check_reinforce(reinforce_fn, PolicyClass):
             message = str(err)
             probe = isinstance(env, _ProbeEnv)
             if probe and not env.episodes:
-                raise Problem(f"it raised {type(err).__name__}: {err}, before any env.reset(): start each episode "
-                              "with `state, info = env.reset()`.") from None
+                raise Problem(_("it raised {kind}: {error}, before any env.reset(): start each episode with "
+                                "`state, info = env.reset()`.", kind=type(err).__name__, error=err)) from None
             if ("'long'" in message and "numpy" in message) or "value argument to log_prob must be a Tensor" in message:
-                raise Problem(_ARGMAX_ACT) from None
-            if SHAPES_DIFFER in message:
-                raise Problem(_BROADCAST) from None
+                raise Problem(_ARGMAX_ACT()) from None
+            if isinstance(err, reinforce.ShapeMismatch):
+                raise Problem(_BROADCAST()) from None
             if "backward through the graph a second time" in message:
                 every_step = isinstance(optimizer, _RecordingOptimizer) and optimizer.updates_inside_the_episode()
-                raise Problem(_EVERY_STEP if every_step or (probe and 0 < env.t < len(_PROBE_REWARDS))
-                              else _EARLIER_EPISODE) from None
+                raise Problem(_EVERY_STEP() if every_step or (probe and 0 < env.t < len(_PROBE_REWARDS))
+                              else _EARLIER_EPISODE()) from None
             if "modified by an inplace operation" in message:
                 # Between act() and backward(), only an optimizer step changes the weights in place.
-                raise Problem(_STEP_BEFORE_BACKWARD) from None
+                raise Problem(_STEP_BEFORE_BACKWARD()) from None
             if "does not require grad" in message:
-                raise Problem(_NO_GRADIENT) from None
+                raise Problem(_NO_GRADIENT()) from None
             if isinstance(err, AttributeError):
                 raise
             if _old_gym_api(fn) or any(word in message for word in ("unpack", "tuple", "object_", "inhomogeneous")):
-                raise Problem(f"it raised {type(err).__name__}: {err}. {_GYM_API}") from None
+                raise Problem(_("it raised {kind}: {error}.", kind=type(err).__name__, error=err) + " "
+                              + _GYM_API()) from None
             raise
 
     def check(fn):
@@ -234,24 +251,35 @@ def check_reinforce(reinforce_fn, PolicyClass):
         policy = PolicyClass(4, 2, 8).to(reinforce.device)
         env = _ProbeEnv()
         optimizer, gamma = _RecordingOptimizer(policy.parameters(), env), 0.9
+        weights = [p.detach().clone() for p in policy.parameters()]
         scores = run(fn, policy, optimizer, env, 4, gamma)
         optimizer.recording = False  # the reference gradients below run backward passes of their own
         episodes = [e for e in env.episodes if e[1]]
+        if not episodes and _other_envs(fn):
+            raise Problem(_("it never played the `env` passed in: it reads {names} from the notebook instead. "
+                            "Play with the `env` parameter (`state, info = env.reset()`, `env.step(action)`), so "
+                            "that the loop trains on whatever env the cell passes.", names=_other_envs(fn)))
+        if any(not torch.equal(w, p.detach()) for w, p in zip(weights, policy.parameters())):
+            # The optimizer passed in has learning rate 0: another one moved the weights.
+            raise Problem(_("the weights changed, but not through the `optimizer` passed in: your loop built an "
+                            "optimizer of its own (a new one each episode also forgets Adam's running averages). "
+                            "Delete that line and use the `optimizer` passed in, which the training cell builds "
+                            "once on the policy's parameters."))
         if len(episodes) != 4:
-            raise Problem(f"asked for 4 training episodes it played {len(episodes)}: loop over "
-                          "range(n_training_episodes) and reset the env at the start of each.")
+            raise Problem(_("asked for 4 training episodes it played {n}: loop over range(n_training_episodes) and "
+                            "reset the env at the start of each.", n=len(episodes)))
         if not optimizer.grads:
-            raise Problem("the optimizer never took a step: after loss.backward(), call optimizer.step().")
+            raise Problem(_("the optimizer never took a step: after loss.backward(), call optimizer.step()."))
         if optimizer.updates_inside_the_episode():
-            raise Problem(_EVERY_STEP)
+            raise Problem(_EVERY_STEP())
         order = optimizer.order_problem()
         if order:
             raise Problem(order)
         if all(float(g.norm()) == 0 for g in optimizer.grads):
-            raise Problem(_NO_GRADIENT)
+            raise Problem(_NO_GRADIENT())
         if 4 % len(optimizer.grads):
-            raise Problem(f"4 episodes gave {len(optimizer.grads)} updates: update once per episode (or once per "
-                          "group of the same number of episodes).")
+            raise Problem(_("4 episodes gave {n} updates: update once per episode (or once per group of the same "
+                            "number of episodes).", n=len(optimizer.grads)))
         per = 4 // len(optimizer.grads)
         accepted = ("episode", "batch")
         before = torch.zeros_like(optimizer.grads[0])  # what the previous update left in .grad
@@ -261,30 +289,33 @@ def check_reinforce(reinforce_fn, PolicyClass):
                           for how in ("episode", "batch", "raw", "reversed", "undiscounted")}
             if k and max(_cos(got, candidates[how]) for how in accepted) < 0.999 and \
                     max(_cos(got - before, candidates[how]) for how in accepted) > 0.999:
-                raise Problem("each update also carries the previous update's gradient: call optimizer.zero_grad() "
-                              "before loss.backward(), or the gradients add up from one episode to the next.")
+                raise Problem(_("each update also carries the previous update's gradient: call "
+                                "optimizer.zero_grad() before loss.backward(), or the gradients add up from one "
+                                "episode to the next."))
             if float(got.norm()) < 1e-4 * float(candidates["episode"].norm()):
                 # What a (T, 1) x (T,) product gives: every log-prob times the sum of the normalised returns, 0.
-                raise Problem(_BROADCAST)
+                raise Problem(_BROADCAST())
             best = max(candidates, key=lambda how: abs(_cos(got, candidates[how])))
             similarity = _cos(got, candidates[best])
             if similarity < -0.999 and best in accepted:
-                raise Problem("the update goes the wrong way: the loss must be -log_prob * G (minimising it makes "
-                              "good actions more likely). Check the sign of the loss.")
+                raise Problem(_("the update goes the wrong way: the loss must be -log_prob * G (minimising it "
+                                "makes good actions more likely). Check the sign of the loss."))
             if similarity < 0.999:
-                raise Problem("the update is not the REINFORCE gradient: the loss should be -sum_t log_prob_t * G_t "
-                              "with G_t from your discounted_returns, normalised with your normalise_returns.")
+                raise Problem(_("the update is not the REINFORCE gradient: the loss should be "
+                                "-sum_t log_prob_t * G_t with G_t from your discounted_returns, normalised with "
+                                "your normalise_returns."))
             if best == "raw":
-                raise Problem("the returns are not normalised: pass them through normalise_returns before the loss, "
-                              "so that better-than-average actions become more likely and worse ones less.")
+                raise Problem(_("the returns are not normalised: pass them through normalise_returns before the "
+                                "loss, so that better-than-average actions become more likely and worse ones less."))
             if best == "reversed":
-                raise Problem("the returns are in the wrong order: returns[t] must go with log_prob[t] (G_0 first).")
+                raise Problem(_("the returns are in the wrong order: returns[t] must go with log_prob[t] (G_0 "
+                                "first)."))
             if best == "undiscounted":
-                raise Problem("the returns ignore gamma: compute them with discounted_returns(rewards, gamma).")
+                raise Problem(_("the returns ignore gamma: compute them with discounted_returns(rewards, gamma)."))
             before = got
         if not isinstance(scores, (list, tuple)) or len(scores) != 4:
-            raise Problem(f"it returned {type(scores).__name__}; return the list of episode scores "
-                          "(one total reward per training episode).")
+            raise Problem(_("it returned {kind}; return the list of episode scores (one total reward per training "
+                            "episode).", kind=type(scores).__name__))
         # A short real run: the loop must also work on a real game.
         cartpole = gym.make("CartPole-v1")
         cartpole.reset(seed=0)
@@ -292,10 +323,77 @@ def check_reinforce(reinforce_fn, PolicyClass):
         policy = PolicyClass(4, 2, 16).to(reinforce.device)
         scores = run(fn, policy, torch.optim.Adam(policy.parameters(), lr=1e-2), cartpole, 30, 0.99)
         if len(scores) != 30 or not all(np.isfinite(float(s)) for s in scores):
-            raise Problem("on 30 CartPole episodes it did not return 30 finite scores.")
+            raise Problem(_("on 30 CartPole episodes it did not return 30 finite scores."))
         if not all(torch.isfinite(p).all() for p in policy.parameters()):
-            raise Problem("after 30 CartPole episodes the policy's weights hold NaN: check normalise_returns.")
+            raise Problem(_("after 30 CartPole episodes the policy's weights hold NaN: check normalise_returns."))
         return notes
 
-    # What it trains keeps a record of whose code trained it (the pass line and the push read it).
-    return tracked(run_check("reinforce", adapted, reinforce.reinforce, check), "reinforce", agent="policy")
+    # What it trains keeps a record of whose code trained it (the pass line and the push read it), and what the
+    # training did (its scores, its optimizer): the advice under a failing pass line reads that.
+    chosen = run_check("reinforce", adapted, reinforce.reinforce, check)
+    return _observed(tracked(chosen, "reinforce", agent="policy"))
+
+
+def _other_envs(fn) -> str:
+    """The notebook's environments that ``fn`` reads by name (other than an ``env`` it is given), as text."""
+    fn = inspect.unwrap(fn)
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return ""
+    names = sorted(n for n in global_names(code) if n != "env"
+                   and isinstance(getattr(fn, "__globals__", {}).get(n), gym.Env))
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def _observed(fn):
+    """``fn`` (a training loop), noting for each run the policy, the optimizer and the scores it returned."""
+    while getattr(fn, "_kit_observed", False):
+        fn = fn.__wrapped__
+    # The notebook calls the loop the kit's way (``adapt_call`` maps that onto the learner's own signature).
+    params = list(inspect.signature(reinforce.reinforce).parameters)
+
+    def argument(name, args, kwargs):
+        if name in kwargs:
+            return kwargs[name]
+        return args[params.index(name)] if name in params and params.index(name) < len(args) else None
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        env, episodes = argument("env", args, kwargs), argument("n_training_episodes", args, kwargs)
+        bar = None
+        if isinstance(env, gym.Env) and isinstance(episodes, int) and episodes > 0:
+            # A progress bar with the time left, whatever the loop prints: it counts the env's resets.
+            bar = tqdm(total=episodes, desc=_("training"), mininterval=1.0)
+            env = _Progress(env, bar)
+            if "env" in kwargs or params.index("env") >= len(args):
+                kwargs["env"] = env
+            else:
+                args = tuple(env if i == params.index("env") else a for i, a in enumerate(args))
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            if bar is not None:
+                bar.update(max(0, bar.total - bar.n) if bar.n >= bar.total - 1 else 0)
+                bar.close()
+        policy = argument("policy", args, kwargs)
+        if policy is not None:
+            reinforce.note_training(policy, argument("optimizer", args, kwargs), out)
+        return out
+
+    run.__wrapped__ = fn
+    run._kit_observed = True
+    return run
+
+
+class _Progress(gym.Wrapper):
+    """``env``, moving a progress bar one episode on at each reset after the first."""
+
+    def __init__(self, env, bar):
+        super().__init__(env)
+        self._bar, self._resets = bar, 0
+
+    def reset(self, **kwargs):
+        if self._resets:
+            self._bar.update(1)
+        self._resets += 1
+        return self.env.reset(**kwargs)
