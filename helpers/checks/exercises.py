@@ -18,6 +18,7 @@ import inspect
 import os
 import random
 import signal
+import sys
 import textwrap
 import threading
 import types
@@ -55,16 +56,48 @@ class _TimeUp(BaseException):
     ``except Exception`` in the learner's code cannot swallow it)."""
 
 
+def _learners_frame(frame) -> bool:
+    """A frame running the learner's code: not the kit's, not Python's or a library's."""
+    module = frame.f_globals.get("__name__", "") or ""
+    if module == "helpers" or module.startswith("helpers."):
+        return False
+    return not frame.f_code.co_filename.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix))
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float):
     """Raise ``_TimeUp`` in the running code after ``seconds``, and again every ``REFIRE_S`` until the code
     gives up: a SIGALRM timer, where there is one (Linux and macOS, the main thread: Colab, Kaggle, Jupyter);
-    elsewhere no limit."""
+    elsewhere no limit.
+
+    A retry loop with a bare ``except:`` catches the alarm wherever it lands, so once the time is up a line
+    tracer raises ``_TimeUp`` again at each line of the learner's code, the ``except`` block's own lines
+    included: the exception leaves the handler, and the loop."""
     if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
 
+    outer = set()  # the frames already running when the limit started: the notebook's, the check's
+    frame = sys._getframe()
+    while frame is not None:
+        outer.add(id(frame))
+        frame = frame.f_back
+    traced = []  # (frame, its trace function before): put back at the end
+    previous_trace = sys.gettrace()
+
+    def trace(frame, event, arg):
+        if not _learners_frame(frame):
+            return None
+        if event == "line":
+            raise _TimeUp()
+        return trace
+
     def stop(signum, frame):
+        sys.settrace(trace)  # frames the learner's code calls from now on
+        while frame is not None and id(frame) not in outer:  # and the ones running now
+            traced.append((frame, frame.f_trace))
+            frame.f_trace = trace
+            frame = frame.f_back
         raise _TimeUp()
 
     previous = signal.signal(signal.SIGALRM, stop)
@@ -74,6 +107,9 @@ def time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        sys.settrace(previous_trace)
+        for frame, before in traced:
+            frame.f_trace = before
 
 
 def _crash_hint(err: BaseException) -> str:
