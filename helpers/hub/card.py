@@ -43,6 +43,7 @@ def _kit_url() -> str:
 
 def results_section(results: dict) -> str:
     """The card's evaluation section: the pass line, the protocol that was used, and who trained it."""
+    from helpers.i18n import using
     from helpers.provenance import describe
     from helpers.scoring import pass_line
 
@@ -53,9 +54,11 @@ def results_section(results: dict) -> str:
         seeds = f"the first reset seeded with {ev['seeds'][0]}"
     else:
         seeds = "unseeded resets"
-    who = describe(results.get("trained_with"))
+    with using("en"):  # the card on the Hub is in English, whatever the notebook's language
+        who = describe(results.get("trained_with"))
+        line = pass_line(results["env_name"], results["mean_reward"], results["std_reward"],
+                         results.get("trained_with"))
     who = f" The agent was {who}." if who else ""
-    line = pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with"))
     return (f"{RESULTS_START}\n## Evaluation\n\n`{line}`"
             f"\n\nMean reward {results['mean_reward']:.2f} +/- {results['std_reward']:.2f} over "
             f"{results['n_eval_episodes']} episodes ({ev['policy']} actions, at most {ev['max_steps']} steps, "

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.i18n import _
+
 from helpers.hub.card import RESULTS_START, card_body, card_metadata, write_card
 from helpers.hub.errors import (HubLoadError, HubPushError, card_error, check_repo_id, hub_endpoint, hub_status,
                                 push_error)
@@ -210,7 +212,8 @@ def _results(repo_id, env_id, env_kwargs, mean, std, n_eval, evaluation) -> dict
 
     env_name = course_env_name(env_id, **env_kwargs)
     try:
-        mean, std = check_scores(mean, std, f"Evaluating {repo_id} on {env_name}")
+        mean, std = check_scores(mean, std, _("Evaluating {repo_id} on {env_name}", repo_id=repo_id,
+                                                                 env_name=env_name))
     except ValueError as err:
         raise ValueError(f"{err} Nothing was saved.") from None
     mark = PASS_MARKS.get(env_name)
