@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from helpers.hub.models import POLICY_FILE, QLEARNING_FILE
+from helpers.i18n import _
 
 RESULTS_START, RESULTS_END = "<!-- kit:results -->", "<!-- /kit:results -->"
 _SECTION = re.compile(re.escape(RESULTS_START) + ".*?" + re.escape(RESULTS_END), re.S)
@@ -132,9 +133,9 @@ def write_card(path: Path, metadata: dict, body: str | None, existing: str | Non
         old = metadata_load(path) or {}
     except Exception as err:  # broken YAML (or not a mapping) at the top of the card: repair it, keep the text
         old = {}
-        print(f"The repo's model card has a metadata block (the YAML between the '---' lines at the top) that "
-              f"cannot be read ({type(err).__name__}: {str(err).splitlines()[0][:100] if str(err) else ''}); the "
-              "kit replaced that block with fresh metadata and kept the card's text.")
+        print(_("The repo's model card has a metadata block (the YAML between the '---' lines at the top) that "
+                "cannot be read ({error}: {text}); the kit replaced that block with fresh metadata and kept the "
+                "card's text.", error=type(err).__name__, text=str(err).splitlines()[0][:100] if str(err) else ""))
     merged = dict(old)
     old_tags = old.get("tags")
     old_tags = [old_tags] if isinstance(old_tags, str) else old_tags if isinstance(old_tags, list) else []
