@@ -1022,3 +1022,23 @@ def test_an_unreachable_hub_fails_a_download_at_once_in_one_clear_line(monkeypat
     # In a notebook the error shows as its message alone, not a traceback through the library.
     shown = info.value._render_traceback_()
     assert len(shown) == 1 and "HubLoadError" in shown[0] and "not in the local Hub cache" in shown[0]
+
+
+def test_find_models_lists_by_tag_and_says_offline_in_one_line(double, frozenlake_model, monkeypatch):
+    import socket
+    import time
+
+    hub.push_to_hub(f"{USER}/q-found", frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert hub.find_models(["q-learning", "FrozenLake-v1-4x4-no_slippery"], endpoint=double.url) == [f"{USER}/q-found"]
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    start = time.perf_counter()
+    with pytest.raises(hub.HubLoadError, match="cannot be reached"):
+        hub.find_models(["q-learning"], endpoint=f"http://127.0.0.1:{port}")
+    assert time.perf_counter() - start < 10
+    _set_offline(monkeypatch, True)
+    with pytest.raises(hub.HubLoadError, match=r"Offline \(HF_HUB_OFFLINE=1\)"):
+        hub.find_models(["q-learning"], endpoint=double.url)

@@ -57,6 +57,28 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
     return model
 
 
+def find_models(tags, limit: int = 10, *, endpoint: str | None = None) -> list[str]:
+    """The ids of the Hub's models that carry every tag in ``tags`` (e.g. ``["q-learning", "Taxi-v3"]``), most
+    downloaded first. Offline, or when the Hub cannot be reached, a ``HubLoadError`` says so in one line at once
+    (no half minute of retries)."""
+    from huggingface_hub import HfApi
+
+    if _offline_mode():
+        raise HubLoadError(_("Offline (HF_HUB_OFFLINE=1): no search; the models below come from the local Hub "
+                             "cache."))
+    endpoint = hub_endpoint(endpoint)
+    if not reachable(endpoint):
+        raise HubLoadError(_("Could not search the Hub: it cannot be reached (no internet?). The models below "
+                             "load only if they are in the local Hub cache."))
+    try:
+        with quiet_retries():
+            return [info.id for info in HfApi(endpoint=endpoint).list_models(filter=list(tags), sort="downloads",
+                                                                             limit=limit)]
+    except Exception as err:  # the Hub is busy, or the connection broke
+        raise HubLoadError(_("Could not search the Hub ({error}: {text}). Try again later.",
+                             error=type(err).__name__, text=str(err)[:200])) from None
+
+
 def _offline_mode() -> bool:
     from helpers.hub.push import _offline
 
@@ -195,4 +217,4 @@ def _load_qlearning(data: bytes, source: str) -> dict:
     return model
 
 
-__all__ = ["load_from_hub", "load_model_file", "LIMITS"]
+__all__ = ["load_from_hub", "load_model_file", "find_models", "LIMITS"]
