@@ -119,12 +119,25 @@ def advice(env_name: str, mean_reward: float, std_reward: float, trained_with: d
     return ADVICE[env_name](mean_reward, std_reward, trained_with)
 
 
-def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> bool:
+class Verdict(int):
+    """What ``check_pass`` returns: true when the agent passes (``if passed:``, ``passed == True``). Left as
+    a cell's last line, it shows nothing under the pass line: a bare ``False`` there would only puzzle."""
+
+    def __repr__(self) -> str:
+        return _("passed") if self else _("not passed")
+
+    __str__ = __repr__
+
+    def _ipython_display_(self) -> None:  # Jupyter, Colab, Kaggle: the pass line above already says it
+        return None
+
+
+def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> Verdict:
     """Print the pass line and say whether the agent reaches the pass mark (the course's, or the kit's).
 
     Who trained the agent comes from ``trained_with`` or, by default, from the record of the agent that the
     kit's ``evaluate_agent`` scored ``mean_reward +/- std_reward`` (``provenance.record_for_score``).
-    Returns True when it passes, False when it fails or the env has no pass mark.
+    Returns a ``Verdict``, true when it passes, false when it fails or the env has no pass mark.
     """
     from helpers import provenance
 
@@ -136,4 +149,4 @@ def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_wit
     if hint:
         print("   " + hint)
     mark = PASS_MARKS.get(env_name)
-    return mark is not None and result(mean_reward, std_reward) >= mark
+    return Verdict(mark is not None and result(mean_reward, std_reward) >= mark)
