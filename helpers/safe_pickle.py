@@ -399,7 +399,8 @@ class _Decoder:
             if len(items) not in (8, 9) or type(items[1]) is not str:
                 self.damaged(_("a dtype with a malformed state"))
             if any(part is not None for part in items[2:5]):
-                self.refuse(_("a structured or sub-array numpy.dtype"), _("only bool, integer and float arrays are loaded"))
+                self.refuse(_("a structured or sub-array numpy.dtype"),
+                            _("only bool, integer and float arrays are loaded"))
             if items[1] not in ("<", ">", "|", "="):
                 self.damaged(_("a dtype with byte order {order}", order=short_repr(items[1])))
             target.order, target.built = items[1], True

@@ -175,8 +175,9 @@ def _check_lake_value(env_id: str, key: str, value) -> None:
                                  env_id=env_id, key=key, value=short_repr(value)))
         ok = isinstance(value, (bool, np.bool_))
     if not ok:
-        _refuse_env_arg(env_id, key, value, [f"map_name in {LAKE_MAPS}", _("desc (rows of S, F, H, G, at most "
-                                             "{side}x{side})", side=MAX_LAKE_SIDE), "is_slippery/slippery (True/False)"])
+        allowed = [f"map_name in {LAKE_MAPS}", _("desc (rows of S, F, H, G, at most {side}x{side})", side=MAX_LAKE_SIDE),
+                   "is_slippery/slippery (True/False)"]
+        _refuse_env_arg(env_id, key, value, allowed)
 
 
 def file_env_kwargs(model: Mapping, trusted: Mapping = ()) -> dict:
