@@ -330,7 +330,10 @@ def trained_by_kit(agent, trainer) -> None:
     """The kit's ``trainer`` (``qlearning.train``, ``reinforce.reinforce``) trained ``agent``: its record
     says so, whoever called it (a checked function that fell back, or a direct call in a notebook cell)."""
     record = dict(recall(agent) or {})
-    named = {"Policy": agent} if trainer.__name__ == "reinforce" else {}
+    named = {}
+    if trainer.__name__ == "reinforce":  # the policy it trained, under its exercise's name
+        name = type(_unwrap(agent)).__name__
+        named = {name if name in EXERCISES else "Policy": agent}
     record.update(trained_with(trainer, **named))
     remember(agent, record)
 
