@@ -27,6 +27,8 @@ EXERCISES = ("initialize_q_table", "greedy_policy", "epsilon_greedy_policy", "tr
              "Policy", "act", "PixelcopterPolicy", "discounted_returns", "normalise_returns", "reinforce_loss",
              "reinforce")
 YOURS, KIT, KIT_TRAINER = "yours", "kit reference", "kit trainer"
+# The record's key for the learner's own call of a kit trainer (``qlearning.train(...)`` in a cell), as spelled.
+CALLED = "called"
 # The exercises that train an agent: a record without one of them (or a kit trainer) does not say who trained it.
 TRAINING = ("train", "reinforce")
 
@@ -288,7 +290,9 @@ def describe(record: dict[str, str] | None) -> str:
         why.append(_("your {name} calls the kit's code", name=delegating[0]))
     elif delegating:
         why.append(_("your {names} call the kit's code", names=_join(delegating)))
-    if unused:
+    if record.get(CALLED) and not delegating:
+        why.append(_("your code called the kit's `{call}`", call=record[CALLED]))
+    elif unused:
         replaced = [n for n in kit if n not in ACCEPTED]
         if replaced:
             why.append(_("your accepted {names} did not run: the kit's {replaced}, used in place of yours, "
@@ -335,7 +339,24 @@ def trained_by_kit(agent, trainer) -> None:
         name = type(_unwrap(agent)).__name__
         named = {name if name in EXERCISES else "Policy": agent}
     record.update(trained_with(trainer, **named))
+    call = _learners_call(trainer, sys._getframe(2))
+    if call:
+        record[CALLED] = call
     remember(agent, record)
+
+
+def _learners_call(trainer, frame) -> str | None:
+    """How the learner's code spelled its call of the kit's ``trainer`` (``qlearning.train``), when ``frame``,
+    the caller, is the learner's (a notebook cell, or a function of theirs); None when the kit called it."""
+    module = frame.f_globals.get("__name__", "") or ""
+    if module == "helpers" or module.startswith("helpers.") or \
+            frame.f_code.co_filename.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix)):
+        return None
+    for chain in _chains(frame.f_code):
+        for depth, obj in enumerate(_resolve(chain, frame.f_globals)):
+            if _unwrap(obj) is trainer:
+                return ".".join(chain[:depth + 1])
+    return f"{trainer.__module__}.{trainer.__name__}"
 
 
 def note_score(agent, mean: float, std: float) -> None:
@@ -380,11 +401,18 @@ def tracked(fn, exercise: str, *, agent: str | None = None, table: str | None = 
     def run(*args, **kwargs):
         out = fn(*args, **kwargs)
         trained = argument(agent, args, kwargs) if agent else out
-        record = dict(recall(argument(table, args, kwargs)) or {}) if table else {}
-        if agent:
-            record.update(trained_with(Policy=trained) if trained is not None else {})
-        record.update(trained_with(**{exercise: target}) if exercise != "initialize_q_table"
-                      else {exercise: origin(target)})
+        # What trained it before (or the kit's trainer, inside fn) stays in the record: the kit's code wins.
+        before = recall(trained) if agent and trained is not None else \
+            recall(argument(table, args, kwargs)) if table else None
+        record = dict(before or {})
+        found = {}
+        if agent and trained is not None:
+            found.update(trained_with(Policy=trained))
+        found.update(trained_with(**{exercise: target}) if exercise != "initialize_q_table"
+                     else {exercise: origin(target)})
+        for name, who in found.items():
+            if record.get(name) != KIT:
+                record[name] = who
         if trained is not None:
             remember(trained, record)
         return out

@@ -275,8 +275,11 @@ def test_the_kits_train_called_in_the_training_cell_is_named_not_read_as_yours(l
     print(line)
     assert "trained with your code" not in line
     assert line == ("Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS, but trained with the kit's code for: train, "
-                    "epsilon_greedy_policy, greedy_policy (your accepted train, epsilon_greedy_policy and "
-                    "greedy_policy did not run)")
+                    "epsilon_greedy_policy, greedy_policy (your code called the kit's `qlearning.train`)")
+    # Training it again with the checked train does not make the kit's work the learner's.
+    _trained_table(_train, lake)
+    again = _train(env=lake, Qtable=table, learning_rate=0.7, gamma=0.95, **LAKE)
+    assert recall(again)["train"] == KIT and "the kit's `qlearning.train`" in describe(recall(again))
     capsys.readouterr()
     mean, std = qlearning.evaluate_agent(lake, 99, 5, table)
     check_pass("FrozenLake-v1-4x4", mean, std)
