@@ -67,6 +67,9 @@ def short_repr(obj) -> str:
 class UnsafePickleError(pickle.UnpicklingError):
     """A model file the kit will not load; the message says why and what to do."""
 
+    def _render_traceback_(self):  # Jupyter, Colab, Kaggle: the message alone, not a traceback through the reader
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
 
 class RefusedPickleError(UnsafePickleError):
     """The file holds something a course model never contains; nothing from it was run."""

@@ -1042,3 +1042,18 @@ def test_find_models_lists_by_tag_and_says_offline_in_one_line(double, frozenlak
     _set_offline(monkeypatch, True)
     with pytest.raises(hub.HubLoadError, match=r"Offline \(HF_HUB_OFFLINE=1\)"):
         hub.find_models(["q-learning"], endpoint=double.url)
+
+
+def test_a_refused_pickle_shows_in_a_notebook_as_its_message_alone():
+    import pickle
+
+    from helpers.safe_pickle import RefusedPickleError, safe_loads
+
+    class Sneaky:
+        def __reduce__(self):
+            return (print, ("ran",))
+
+    with pytest.raises(RefusedPickleError) as info:
+        safe_loads(pickle.dumps({"qtable": Sneaky()}), source="crafted.pkl")
+    shown = info.value._render_traceback_()
+    assert len(shown) == 1 and "RefusedPickleError" in shown[0] and "Refused to load crafted.pkl" in shown[0]
