@@ -10,12 +10,12 @@ import math
 
 import numpy as np
 
+from helpers.i18n import _
+
 # name -> what the course uses (every count must be a whole number of at least 1)
-_COUNTS = {"n_training_episodes": "the course uses 10000", "n_eval_episodes": "the course uses 100",
-           "n_evaluation_episodes": "the course uses 10", "max_steps": "the course uses 99",
-           "max_t": "the course uses 1000"}
-_UNIT4_COUNTS = {"n_training_episodes": "the course uses 1000 for CartPole", "n_eval_episodes": "the course uses 10",
-                 "max_steps": "the course uses 1000"}
+_COUNTS = {"n_training_episodes": "10000", "n_eval_episodes": "100", "n_evaluation_episodes": "10",
+           "max_steps": "99", "max_t": "1000"}
+_UNIT4_COUNTS = {"n_training_episodes": "1000 for CartPole", "n_eval_episodes": "10", "max_steps": "1000"}
 _STEPS = ("max_steps", "max_t")
 _UNIT4_RATES = {"gamma": (0.0, 1.0, True, "0.99")}
 # name -> (lowest, highest, lowest allowed itself, what the course uses)
@@ -26,6 +26,12 @@ _RATES = {
 }
 
 
+def _course(value: str) -> str:
+    if value.endswith(" for CartPole"):
+        return _("{n} for CartPole", n=value.split()[0])
+    return value
+
+
 def check_args(unit: int = 2, **args) -> None:
     """Raise a ValueError for the first argument in ``args`` that cannot work (see the module docstring).
     ``unit`` picks the course's example values (unit 4 evaluates 10 episodes of up to 1000 steps)."""
@@ -34,17 +40,30 @@ def check_args(unit: int = 2, **args) -> None:
     for name, value in args.items():
         if name in counts:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}={value!r}: it counts {'steps' if name in _STEPS else 'episodes'}, so it "
-                                 f"must be a whole number of at least 1 ({counts[name]}).")
+                values = dict(name=name, value=value, course=_course(counts[name]))
+                if name in _STEPS:
+                    raise ValueError(_("{name}={value!r}: it counts steps, so it must be a whole number of at least "
+                                       "1 (the course uses {course}).", **values))
+                raise ValueError(_("{name}={value!r}: it counts episodes, so it must be a whole number of at least 1 "
+                                   "(the course uses {course}).", **values))
         elif name in rates:
             low, high, low_ok, course = rates[name]
+            values = dict(name=name, value=value, course=course, low=low, high=high)
             number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
             if not number or value != value or not (low < value or (low_ok and value == low)) or not value <= high:
-                where = f"from {low} to {high}" if low_ok else f"above {low} and at most {high}"
-                where = "0 or more (finite)" if high == math.inf else where
-                where = f"above {low} (finite)" if high == math.inf and not low_ok else where
-                raise ValueError(f"{name}={value!r}: it must be a number {where} (the course uses {course}).")
+                if high == math.inf and not low_ok:
+                    raise ValueError(_("{name}={value!r}: it must be a number above {low} (finite) (the course uses "
+                                       "{course}).", **values))
+                if high == math.inf:
+                    raise ValueError(_("{name}={value!r}: it must be a number 0 or more (finite) (the course uses "
+                                       "{course}).", **values))
+                if low_ok:
+                    raise ValueError(_("{name}={value!r}: it must be a number from {low} to {high} (the course uses "
+                                       "{course}).", **values))
+                raise ValueError(_("{name}={value!r}: it must be a number above {low} and at most {high} (the course "
+                                   "uses {course}).", **values))
             if value == math.inf:
-                raise ValueError(f"{name}={value!r}: it must be a finite number (the course uses {course}).")
+                raise ValueError(_("{name}={value!r}: it must be a finite number (the course uses {course}).",
+                                   **values))
         else:
-            raise KeyError(f"check_args knows no argument {name!r}")
+            raise KeyError(f"check_args knows no argument {name!r}")  # a bug in the kit, not the learner's

@@ -37,6 +37,8 @@ import math
 from typing import Any, Sequence
 
 import numpy as np
+
+from helpers.i18n import _
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
@@ -237,14 +239,15 @@ class _Block:
         self.hit_y_max = y + BLOCK_HIT_DY_MAX
 
 
-_ACTIONS = "Pixelcopter's actions are the integers 0 (thrust) and 1 (do nothing)"
+def _actions() -> str:
+    return _("Pixelcopter's actions are the integers 0 (thrust) and 1 (do nothing)")
 
 
 def _is_thrust(action: Any) -> bool:
     """True for action 0 (thrust), False for 1; anything else is a ValueError, as Discrete(2) sees it."""
     if type(action) in ple.PLAIN_INT_TYPES and (action == 0 or action == 1):
         return action == 0
-    return ple.int_action(action, 2, _ACTIONS) == 0
+    return ple.int_action(action, 2, _actions) == 0
 
 
 class PixelcopterEnv(ple.PLEGame):
@@ -302,8 +305,8 @@ class PixelcopterEnv(ple.PLEGame):
     def step(self, action):
         thrust = _is_thrust(action)
         if self._over:
-            raise ResetNeeded("Call reset() before step()." if not self._started else
-                              "The episode has terminated (the copter crashed): call reset() to start a new one.")
+            raise ResetNeeded(_("Call reset() before step().") if not self._started else
+                              _("The episode has terminated (the copter crashed): call reset() to start a new one."))
         self._t += 1
         phase = self._phase = _next_phase(self._phase)
         hits = 0  # the original's lives start at 1; any hit ends the episode
@@ -482,11 +485,11 @@ class PixelcopterVecEnv(ple.PLEVecEnv):
     # -- one step of every copter, in the spec's order ----------------------------------------------
     def step(self, actions):
         if not self._started:
-            raise ResetNeeded("Call reset() before step().")
+            raise ResetNeeded(_("Call reset() before step()."))
         a = np.asarray(actions)
         if a.shape != (self.num_envs,) or a.dtype.kind not in "iu" or (a & ~1).any():
-            raise ValueError(f"actions must be an integer array of shape ({self.num_envs},) with values 0 "
-                             f"(thrust) or 1 (do nothing); got {actions!r}.")
+            raise ValueError(_("actions must be an integer array of shape ({n},) with values 0 (thrust) or 1 (do "
+                               "nothing); got {actions!r}.", n=self.num_envs, actions=actions))
         y, m, bx = self._y, self._m, self._bx
         self._t += 1
         phase = self._phase

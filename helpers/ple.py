@@ -21,6 +21,8 @@ from typing import Any, Sequence
 
 import gymnasium as gym
 import numpy as np
+
+from helpers.i18n import _
 from gymnasium import spaces
 
 __all__ = ["PLEGame", "pg_round", "check_seed", "int_action", "vector_seeds", "check_vector_args",
@@ -39,11 +41,12 @@ def pg_round(v: float) -> int:
 def check_seed(seed: Any) -> int:
     """``seed`` as an int in numpy.random.RandomState's range, else a TypeError/ValueError that says so."""
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int between 0 and 2**32 - 1 (or None), got {seed!r} "
-                        f"of type {type(seed).__name__}.")
+        raise TypeError(_("seed must be an int between 0 and 2**32 - 1 (or None), got {seed!r} of type {type}.",
+                          seed=seed, type=type(seed).__name__))
     seed = int(seed)
     if not 0 <= seed <= 2**32 - 1:
-        raise ValueError(f"seed must be between 0 and 2**32 - 1 (numpy.random.RandomState's range), got {seed}.")
+        raise ValueError(_("seed must be between 0 and 2**32 - 1 (numpy.random.RandomState's range), got {seed}.",
+                           seed=seed))
     return seed
 
 
@@ -51,26 +54,28 @@ PLAIN_INT_TYPES = frozenset({int, np.int64, np.int32, np.int16, np.int8, np.uint
                              np.uint8, np.intp})
 
 
-def int_action(action: Any, n_actions: int, what: str) -> int:
+def int_action(action: Any, n_actions: int, what) -> int:
     """``action`` as a plain int in ``range(n_actions)``: Python and NumPy integers and 0-d integer arrays pass;
     anything else (bools, floats, strings, arrays with a shape) is a ValueError whose message ends with ``what``
-    (the game's actions, in words)."""
+    (the game's actions, in words; a function that returns them, so that the words are made only on an error)."""
     if type(action) in PLAIN_INT_TYPES and 0 <= action < n_actions:
         return int(action)
     if (isinstance(action, np.ndarray) and action.shape == () and action.dtype.kind in "iu"
             and 0 <= int(action) < n_actions):
         return int(action)
-    raise ValueError(f"Invalid action {action!r} ({type(action).__name__}): {what}.")
+    raise ValueError(_("Invalid action {action!r} ({type}): {actions}.", action=action, type=type(action).__name__,
+                       actions=what() if callable(what) else what))
 
 
 # ---- the vector envs ---------------------------------------------------------------------------------------
 def check_vector_args(num_envs: Any, max_episode_steps: Any) -> tuple[int, int | None]:
     """Validated ``(num_envs, max_episode_steps)`` of a vector env."""
     if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-        raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}.")
+        raise ValueError(_("num_envs must be a positive integer, got {num_envs!r}.", num_envs=num_envs))
     if max_episode_steps is not None and (not isinstance(max_episode_steps, (int, np.integer))
                                           or max_episode_steps < 1):
-        raise ValueError(f"max_episode_steps must be a positive integer or None, got {max_episode_steps!r}.")
+        raise ValueError(_("max_episode_steps must be a positive integer or None, got {max_episode_steps!r}.",
+                           max_episode_steps=max_episode_steps))
     return int(num_envs), None if max_episode_steps is None else int(max_episode_steps)
 
 
@@ -82,13 +87,24 @@ def vector_seeds(seed: int | Sequence[int | None] | None, n: int, copy: str) -> 
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
         base = check_seed(seed)
         if base + n - 1 > 2**32 - 1:
-            raise ValueError(f"seed + num_envs - 1 must stay below 2**32 ({copy} i uses seed + i), got {seed}.")
+            raise ValueError(_("seed + num_envs - 1 must stay below 2**32 ({copy} i uses seed + i), got {seed}.",
+                               copy=_copy_word(copy), seed=seed))
         return [base + i for i in range(n)]
     if isinstance(seed, (list, tuple, np.ndarray)):
         if len(seed) != n:
-            raise ValueError(f"Expected {n} seeds (one per {copy}), got {len(seed)}.")
+            raise ValueError(_("Expected {n} seeds (one per {copy}), got {got}.", n=n, copy=_copy_word(copy),
+                               got=len(seed)))
         return [None if s is None else check_seed(s) for s in seed]
-    raise TypeError(f"seed must be None, an int, or a sequence of {n} ints/None, got {seed!r}.")
+    raise TypeError(_("seed must be None, an int, or a sequence of {n} ints/None, got {seed!r}.", n=n, seed=seed))
+
+
+def _copy_word(copy: str) -> str:
+    """A copy of the game, in words ("copter", "game")."""
+    if copy == "copter":
+        return _("copter")
+    if copy == "game":
+        return _("game")
+    return _("copy")
 
 
 def reseed(rngs: list, seeds: Sequence[int | None]) -> None:
@@ -196,14 +212,14 @@ def display_problem() -> str | None:
         return None  # explicitly headless: pygame works, nothing is shown
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return "no display was found (DISPLAY and WAYLAND_DISPLAY are not set)"
+    return _("no display was found (DISPLAY and WAYLAND_DISPLAY are not set)")
 
 
 def human_mode_error(why: str) -> RuntimeError:
-    return RuntimeError(
-        f"render_mode='human' opens a window, but {why}. Use render_mode='rgb_array' to get frames "
+    return RuntimeError(_(
+        "render_mode='human' opens a window, but {why}. Use render_mode='rgb_array' to get frames "
         "(for example to record a video), or start a virtual display first with "
-        "helpers.runtime.start_virtual_display().")
+        "helpers.runtime.start_virtual_display().", why=why))
 
 
 class PLEGame(gym.Env):
@@ -218,12 +234,13 @@ class PLEGame(gym.Env):
 
     def __init__(self, render_mode: str | None = None, render_scale: int | None = None):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, "
-                             f"got {render_mode!r}.")
+            raise ValueError(_("render_mode must be one of {modes} or None, got {render_mode!r}.",
+                               modes=self.metadata["render_modes"], render_mode=render_mode))
         if render_scale is None:
             render_scale = 8 if render_mode == "human" else 1
         if isinstance(render_scale, bool) or not isinstance(render_scale, (int, np.integer)) or render_scale < 1:
-            raise ValueError(f"render_scale must be a positive integer, got {render_scale!r}.")
+            raise ValueError(_("render_scale must be a positive integer, got {render_scale!r}.",
+                               render_scale=render_scale))
         if render_mode == "human" and (why := display_problem()) is not None:
             raise human_mode_error(why)
         self.render_mode = render_mode
@@ -248,8 +265,8 @@ class PLEGame(gym.Env):
 
     def render(self):
         if self.render_mode is None:
-            gym.logger.warn("render() was called without a render_mode; create the environment with "
-                            "render_mode='rgb_array' (frames) or 'human' (a window).")
+            gym.logger.warn(_("render() was called without a render_mode; create the environment with "
+                              "render_mode='rgb_array' (frames) or 'human' (a window)."))
             return None
         frame = self._frame()
         if self.render_scale > 1:
@@ -265,13 +282,13 @@ class PLEGame(gym.Env):
             import pygame
         except ImportError as err:
             raise gym.error.DependencyNotInstalled(
-                "render_mode='human' needs pygame: pip install pygame (or use render_mode='rgb_array').") from err
+                _("render_mode='human' needs pygame: pip install pygame (or use render_mode='rgb_array').")) from err
         if self._window is None:
             try:
                 pygame.display.init()
                 self._window = pygame.display.set_mode((frame.shape[1], frame.shape[0]))
             except pygame.error as err:
-                raise human_mode_error(f"pygame could not open one ({err})") from err
+                raise human_mode_error(_("pygame could not open one ({error})", error=err)) from err
             pygame.display.set_caption(self.window_title)
             self._clock = pygame.time.Clock()
         self._window.blit(pygame.surfarray.make_surface(frame.swapaxes(0, 1)), (0, 0))

@@ -41,6 +41,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+
+from helpers.i18n import _
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
@@ -86,7 +88,8 @@ CPU_DRIFT_STEP = CPU_DRIFT * DT  # 0.23999999999999996 px
 BLACK = (0, 0, 0)
 WHITE = (255, 255, 255)
 
-_ACTIONS = "Pong's actions are the integers 0 (up), 1 (down) and 2 (do nothing)"
+def _actions() -> str:
+    return _("Pong's actions are the integers 0 (up), 1 (down) and 2 (do nothing)")
 
 
 def crosses(p0x: float, p0y: float, p1x: float, p1y: float, p2x: float, p2y: float, p3x: float,
@@ -167,11 +170,11 @@ class PongEnv(ple.PLEGame):
 
     def step(self, action):
         if action.__class__ is not int or not 0 <= action <= 2:
-            action = ple.int_action(action, 3, _ACTIONS)
+            action = ple.int_action(action, 3, _actions)
         if self._over:
             if not self._started:
-                raise ResetNeeded("Call reset() before step().")
-            ya, va, yc, bx, by, vx, vy, _, _ = self._state
+                raise ResetNeeded(_("Call reset() before step()."))
+            ya, va, yc, bx, by, vx, vy, _qx, _qy = self._state
             return np.array((ya, va, yc, bx, by, vx, vy)), 0.0, True, False, {}
         ya, va, yc, bx, by, vx, vy, qx, qy = self._state
 
@@ -253,7 +256,7 @@ class PongEnv(ple.PLEGame):
         """The original's screen after the last step (the paddles and the ball where it was last drawn)."""
         if not self._started:
             return np.zeros((HEIGHT, WIDTH, 3), dtype=np.uint8)  # a new original showed a black screen
-        ya, _, yc, _, _, _, _, qx, qy = self._state
+        ya, _va, yc, _bx, _by, _vx, _vy, qx, qy = self._state
         return draw_frame(ya, yc, qx, qy)
 
 
@@ -318,11 +321,11 @@ class PongVecEnv(ple.PLEVecEnv):
 
     def step(self, actions):
         if not self._started:
-            raise ResetNeeded("Call reset() before step().")
+            raise ResetNeeded(_("Call reset() before step()."))
         a = np.asarray(actions)
         if a.shape != (self.num_envs,) or a.dtype.kind not in "iu" or ((a < 0) | (a > 2)).any():
-            raise ValueError(f"actions must be an integer array of shape ({self.num_envs},) with values 0 "
-                             f"(up), 1 (down) or 2 (do nothing); got {actions!r}.")
+            raise ValueError(_("actions must be an integer array of shape ({n},) with values 0 (up), 1 (down) or 2 "
+                               "(do nothing); got {actions!r}.", n=self.num_envs, actions=actions))
         s = self._s
         ya, va, yc, bx, by, vx, vy, qx, qy = s  # views: updated in place below
 

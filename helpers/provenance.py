@@ -20,13 +20,24 @@ import sys
 import types
 import weakref
 
+from helpers.i18n import _
+
 # The course's exercise names, in the order the notebooks introduce them.
 EXERCISES = ("initialize_q_table", "greedy_policy", "epsilon_greedy_policy", "train",
-             "Policy", "PixelcopterPolicy", "discounted_returns", "normalise_returns", "reinforce_loss",
+             "Policy", "act", "PixelcopterPolicy", "discounted_returns", "normalise_returns", "reinforce_loss",
              "reinforce")
 YOURS, KIT, KIT_TRAINER = "yours", "kit reference", "kit trainer"
-# How the pass line names the kit's trainers.
-TRAINER_WORDS = {"train_batched": "the kit's batched trainer"}
+# The record's key for the learner's own call of a kit trainer (``qlearning.train(...)`` in a cell), as spelled.
+CALLED = "called"
+# The exercises that train an agent: a record without one of them (or a kit trainer) does not say who trained it.
+TRAINING = ("train", "reinforce")
+
+
+def _trainer_words(name: str) -> str:
+    """How the pass line names one of the kit's trainers."""
+    if name == "train_batched":
+        return _("the kit's batched trainer")
+    return _("the kit's {name}", name=name)
 
 # The methods that make a policy class: a learner class that takes either from a kit class is the kit's.
 _POLICY_METHODS = ("__init__", "forward")
@@ -169,7 +180,8 @@ def trained_with(*functions, **named) -> dict[str, str]:
 
     ``functions`` are the training functions that ran (the learner's ``train``, or the kit's
     ``train_batched``); what they call is followed. ``named`` adds pieces passed around as values, e.g.
-    ``PixelcopterPolicy=policy`` or ``discounted_returns=discounted_returns`` for the kit's batched trainer.
+    ``PixelcopterPolicy=policy`` or ``discounted_returns=discounted_returns`` for the kit's batched trainer,
+    or ``train=my_train`` for a learner's function checked as the exercise ``train``.
     The kit's code wins: a learner ``train`` that calls the kit's ``train`` records ``train`` as the kit's.
     """
     found: dict[str, str] = {}
@@ -188,16 +200,23 @@ def trained_with(*functions, **named) -> dict[str, str]:
         if id(obj) in seen:
             return
         seen.add(id(obj))
+        if inspect.isclass(obj):
+            act = inspect.getattr_static(obj, "act", None)
+            if inspect.isfunction(_unwrap(act)):  # the debugging exercise: the act this policy plays with
+                visit("act", act)
         for code_owner in _functions_of(obj):
             for chain in _chains(code_owner.__code__):
-                for reached in _resolve(chain, code_owner.__globals__):
+                for depth, reached in enumerate(_resolve(chain, code_owner.__globals__)):
                     reached = _unwrap(reached)
                     called = getattr(reached, "__name__", None)
                     if _in_kit(reached):
                         if called in EXERCISES and (inspect.isfunction(reached) or inspect.isclass(reached)):
                             visit(called, reached)
                     elif _is_learners(reached):
-                        visit(called if called in EXERCISES else None, reached)
+                        # A learner's function under another name, called by the exercise's name
+                        # (`train = my_train`), is that exercise.
+                        spelled = chain[depth]
+                        visit(spelled if spelled in EXERCISES else called if called in EXERCISES else None, reached)
 
     for fn in functions:
         fn = _unwrap(fn)
@@ -225,39 +244,66 @@ def note_check(name: str, fn, passed: bool) -> None:
 
 def _join(names) -> str:
     names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return _("{names} and {last}", names=", ".join(names[:-1]), last=names[-1])
+
+
+def known_trainer(record: dict[str, str] | None) -> bool:
+    """The record names what trained the agent: a training exercise (``train``, ``reinforce``) or a kit
+    trainer. A record without one (a table made by the checked ``initialize_q_table``, then trained by
+    some other call) says nothing about who trained it."""
+    return bool(record) and (any(n in record for n in TRAINING) or KIT_TRAINER in record.values())
 
 
 def describe(record: dict[str, str] | None) -> str:
     """The words the pass line, ``results.json`` and the card use for ``record``:
     ``trained with your code``; ``trained with your Policy and reinforce_loss inside the kit's batched
     trainer``; ``trained with the kit's code for: train, greedy_policy`` (with the learner's accepted
-    functions that therefore did not run)."""
+    functions that therefore did not run); ``not known to be yours`` when the record has no training
+    function."""
     if not record:
         return ""
+    if not known_trainer(record) and "initialize_q_table" in record:
+        return _("not known to be yours: nothing shows that your checked `train` trained this table")
+    if not known_trainer(record):
+        return _("not known to be yours: nothing shows that your checked `reinforce` trained this policy")
     yours = [n for n, who in record.items() if who == YOURS]
     kit = [n for n, who in record.items() if who == KIT]
-    trainers = [TRAINER_WORDS.get(n, f"the kit's {n}") for n, who in record.items() if who == KIT_TRAINER]
-    inside = f" inside {_join(trainers)}" if trainers else ""
+    trainers = [_trainer_words(n) for n, who in record.items() if who == KIT_TRAINER]
     if not kit:
-        return f"trained with your {_join(yours)}{inside}" if trainers else "trained with your code"
-    words = "trained with the kit's code for: " + ", ".join(kit)
-    if trainers:
-        words += f"{inside}" + (f", with your {_join(yours)}" if yours else "")
+        if trainers:
+            return _("trained with your {yours} inside {trainers}", yours=_join(yours), trainers=_join(trainers))
+        return _("trained with your code")
+    if trainers and yours:
+        words = _("trained with the kit's code for: {kit} inside {trainers}, with your {yours}",
+                  kit=", ".join(kit), trainers=_join(trainers), yours=_join(yours))
+    elif trainers:
+        words = _("trained with the kit's code for: {kit} inside {trainers}", kit=", ".join(kit),
+                  trainers=_join(trainers))
+    else:
+        words = _("trained with the kit's code for: {kit}", kit=", ".join(kit))
     delegating = [n for n in kit if n in ACCEPTED and kit_calls(ACCEPTED[n])]
     unused = [n for n in kit if n in ACCEPTED and n not in delegating]
     why = []
-    if delegating:
-        why.append(f"your {_join(delegating)} {'calls' if len(delegating) == 1 else 'call'} the kit's code")
-    if unused:
+    if len(delegating) == 1:
+        why.append(_("your {name} calls the kit's code", name=delegating[0]))
+    elif delegating:
+        why.append(_("your {names} call the kit's code", names=_join(delegating)))
+    if record.get(CALLED) and not delegating:
+        why.append(_("your code called the kit's `{call}`", call=record[CALLED]))
+    elif unused:
         replaced = [n for n in kit if n not in ACCEPTED]
-        because = f": the kit's {_join(replaced)}, used in place of yours, calls its own" if replaced else ""
-        why.append(f"your accepted {_join(unused)} did not run{because}")
-    return words + (f" ({'; '.join(why)})" if why else "")
+        if replaced:
+            why.append(_("your accepted {names} did not run: the kit's {replaced}, used in place of yours, "
+                         "calls its own", names=_join(unused), replaced=_join(replaced)))
+        else:
+            why.append(_("your accepted {names} did not run", names=_join(unused)))
+    return _("{words} ({reasons})", words=words, reasons="; ".join(why)) if why else words
 
 
 def all_yours(record: dict[str, str] | None) -> bool:
-    return bool(record) and KIT not in record.values()
+    return known_trainer(record) and KIT not in record.values()
 
 
 # ---- records that travel with the trained agent --------------------------------------------------------------
@@ -282,6 +328,35 @@ def recall(agent) -> dict[str, str] | None:
     if entry is None or entry[0]() is None:
         return None
     return dict(entry[1])
+
+
+def trained_by_kit(agent, trainer) -> None:
+    """The kit's ``trainer`` (``qlearning.train``, ``reinforce.reinforce``) trained ``agent``: its record
+    says so, whoever called it (a checked function that fell back, or a direct call in a notebook cell)."""
+    record = dict(recall(agent) or {})
+    named = {}
+    if trainer.__name__ == "reinforce":  # the policy it trained, under its exercise's name
+        name = type(_unwrap(agent)).__name__
+        named = {name if name in EXERCISES else "Policy": agent}
+    record.update(trained_with(trainer, **named))
+    call = _learners_call(trainer, sys._getframe(2))
+    if call:
+        record[CALLED] = call
+    remember(agent, record)
+
+
+def _learners_call(trainer, frame) -> str | None:
+    """How the learner's code spelled its call of the kit's ``trainer`` (``qlearning.train``), when ``frame``,
+    the caller, is the learner's (a notebook cell, or a function of theirs); None when the kit called it."""
+    module = frame.f_globals.get("__name__", "") or ""
+    if module == "helpers" or module.startswith("helpers.") or \
+            frame.f_code.co_filename.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix)):
+        return None
+    for chain in _chains(frame.f_code):
+        for depth, obj in enumerate(_resolve(chain, frame.f_globals)):
+            if _unwrap(obj) is trainer:
+                return ".".join(chain[:depth + 1])
+    return f"{trainer.__module__}.{trainer.__name__}"
 
 
 def note_score(agent, mean: float, std: float) -> None:
@@ -326,10 +401,18 @@ def tracked(fn, exercise: str, *, agent: str | None = None, table: str | None = 
     def run(*args, **kwargs):
         out = fn(*args, **kwargs)
         trained = argument(agent, args, kwargs) if agent else out
-        record = dict(recall(argument(table, args, kwargs)) or {}) if table else {}
-        if agent:
-            record.update(trained_with(Policy=trained) if trained is not None else {})
-        record.update(trained_with(target) if exercise != "initialize_q_table" else {exercise: origin(target)})
+        # What trained it before (or the kit's trainer, inside fn) stays in the record: the kit's code wins.
+        before = recall(trained) if agent and trained is not None else \
+            recall(argument(table, args, kwargs)) if table else None
+        record = dict(before or {})
+        found = {}
+        if agent and trained is not None:
+            found.update(trained_with(Policy=trained))
+        found.update(trained_with(**{exercise: target}) if exercise != "initialize_q_table"
+                     else {exercise: origin(target)})
+        for name, who in found.items():
+            if record.get(name) != KIT:
+                record[name] = who
         if trained is not None:
             remember(trained, record)
         return out

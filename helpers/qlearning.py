@@ -85,6 +85,7 @@ def train(n_training_episodes: int, min_epsilon: float, max_epsilon: float, deca
             state = new_state
         if episode_returns is not None:
             episode_returns.append(total)
+    provenance.trained_by_kit(Qtable, train)  # the pass line says the kit's train trained this table
     return Qtable
 
 

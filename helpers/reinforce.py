@@ -157,6 +157,7 @@ def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_ep
             print(_("Episode {episode}\tAverage score (last 100): {average:.2f}", episode=i_episode,
                     average=np.mean(scores_deque)))
     note_training(policy, optimizer, scores)
+    provenance.trained_by_kit(policy, reinforce)  # the pass line says the kit's loop trained this policy
     return scores
 
 

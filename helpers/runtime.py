@@ -12,6 +12,8 @@ import os
 import shutil
 import sys
 
+from helpers.i18n import _
+
 __all__ = ["in_colab", "in_kaggle", "platform_name", "load_kaggle_token", "login_hint", "start_virtual_display"]
 
 
@@ -53,15 +55,15 @@ def load_kaggle_token(secret_name: str = "HF_TOKEN") -> bool:
 def login_hint() -> str:
     """What to do to log in, for the platform the notebook runs on."""
     tokens = "https://huggingface.co/settings/tokens"
-    where = {
-        "colab": ("On Colab: add a secret named HF_TOKEN (key icon in the left bar) holding a token with WRITE "
-                  f"access from {tokens}, allow this notebook to read it, or run notebook_login()."),
-        "kaggle": ("On Kaggle: Add-ons > Secrets > add HF_TOKEN holding a token with WRITE access from "
-                   f"{tokens}, tick it for this notebook, then run this cell again."),
-        "local": (f"Create a token with WRITE access at {tokens}, then run notebook_login() in the notebook "
-                  "(or `hf auth login` in a terminal, or set the HF_TOKEN environment variable)."),
-    }
-    return where[platform_name()]
+    platform = platform_name()
+    if platform == "colab":
+        return _("On Colab: add a secret named HF_TOKEN (key icon in the left bar) holding a token with WRITE "
+                 "access from {tokens}, allow this notebook to read it, or run notebook_login().", tokens=tokens)
+    if platform == "kaggle":
+        return _("On Kaggle: Add-ons > Secrets > add HF_TOKEN holding a token with WRITE access from {tokens}, "
+                 "tick it for this notebook, then run this cell again.", tokens=tokens)
+    return _("Create a token with WRITE access at {tokens}, then run notebook_login() in the notebook (or "
+             "`hf auth login` in a terminal, or set the HF_TOKEN environment variable).", tokens=tokens)
 
 
 def start_virtual_display(size=(1400, 900)):
@@ -73,12 +75,12 @@ def start_virtual_display(size=(1400, 900)):
     if os.environ.get("DISPLAY") or sys.platform != "linux":
         return None
     if shutil.which("Xvfb") is None:
-        raise RuntimeError("No display and no Xvfb: install it with `apt-get install -y xvfb` (Colab has it), "
-                           "or use render_mode='rgb_array', which needs no display.")
+        raise RuntimeError(_("No display and no Xvfb: install it with `apt-get install -y xvfb` (Colab has it), "
+                             "or use render_mode='rgb_array', which needs no display."))
     try:
         from pyvirtualdisplay import Display
     except ImportError:
-        raise RuntimeError("pip install pyvirtualdisplay to start a virtual display.") from None
+        raise RuntimeError(_("pip install pyvirtualdisplay to start a virtual display.")) from None
     display = Display(visible=False, size=size)
     display.start()
     return display

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.i18n import _
+
 __all__ = ["UnsafePickleError", "RefusedPickleError", "DamagedPickleError", "PickleLimitError", "safe_load",
            "safe_loads", "read_model_bytes", "short_repr", "LIMITS", "ALLOWED_DTYPES"]
 
@@ -65,17 +67,25 @@ def short_repr(obj) -> str:
 class UnsafePickleError(pickle.UnpicklingError):
     """A model file the kit will not load; the message says why and what to do."""
 
+    def _render_traceback_(self):  # Jupyter, Colab, Kaggle: the message alone, not a traceback through the reader
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
 
 class RefusedPickleError(UnsafePickleError):
     """The file holds something a course model never contains; nothing from it was run."""
 
-    def __init__(self, name: str, source: str = "the file", why: str | None = None):
+    def __init__(self, name: str, source: str | None = None, why: str | None = None):
+        source = _("the file") if source is None else source
         self.name = name = name[:120]
         super().__init__(
-            f"Refused to load {source[:80]}: it holds {name}, which a course model never contains "
-            f"(a model is a dict of numbers, strings, short lists and NumPy arrays of numbers)"
-            f"{': ' + why if why else ''}. Unpickling it could run code or crash Python, so nothing from it was "
-            "run. Only load models you trust, and ask the author to re-push the model with the kit if you do.")
+            _("Refused to load {source}: it holds {name}, which a course model never contains (a model is a dict "
+              "of numbers, strings, short lists and NumPy arrays of numbers): {why}. Unpickling it could run code or "
+              "crash Python, so nothing from it was run. Only load models you trust, and ask the author to re-push "
+              "the model with the kit if you do.", source=source[:80], name=name, why=why) if why else
+            _("Refused to load {source}: it holds {name}, which a course model never contains (a model is a dict "
+              "of numbers, strings, short lists and NumPy arrays of numbers). Unpickling it could run code or crash "
+              "Python, so nothing from it was run. Only load models you trust, and ask the author to re-push the "
+              "model with the kit if you do.", source=source[:80], name=name))
 
 
 class DamagedPickleError(UnsafePickleError):
@@ -84,9 +94,9 @@ class DamagedPickleError(UnsafePickleError):
     def __init__(self, source: str, detail: str):
         self.detail = detail = detail[:200]
         super().__init__(
-            f"{source[:80]} is damaged or incomplete ({detail}), so it cannot be loaded. If you downloaded it, "
-            "download it again (delete it from the Hub cache first); if it is on the Hub like this, ask the "
-            "author to re-push the model.")
+            _("{source} is damaged or incomplete ({detail}), so it cannot be loaded. If you downloaded it, "
+              "download it again (delete it from the Hub cache first); if it is on the Hub like this, ask the "
+              "author to re-push the model.", source=source[:80], detail=detail))
 
 
 class PickleLimitError(UnsafePickleError):
@@ -95,8 +105,9 @@ class PickleLimitError(UnsafePickleError):
     def __init__(self, source: str, what: str):
         self.what = what = what[:200]
         super().__init__(
-            f"Refused to load {source[:80]}: {what}. A course model (a dict with a Q-table) is far smaller, so "
-            "this file was not loaded (it could exhaust the memory or hang Python). Only load models you trust.")
+            _("Refused to load {source}: {what}. A course model (a dict with a Q-table) is far smaller, so this "
+              "file was not loaded (it could exhaust the memory or hang Python). Only load models you trust.",
+              source=source[:80], what=what))
 
 
 def read_model_bytes(path, source: str | None = None, max_bytes: int | None = None) -> bytes:
@@ -109,14 +120,15 @@ def read_model_bytes(path, source: str | None = None, max_bytes: int | None = No
         with open(path, "rb") as f:
             data = f.read(cap + 1)
     except OSError as err:
-        raise DamagedPickleError(source, f"it cannot be read: {err.strerror or type(err).__name__}") from None
+        raise DamagedPickleError(source, _("it cannot be read: {error}",
+                                           error=err.strerror or type(err).__name__)) from None
     if len(data) > cap:
-        raise PickleLimitError(source, f"it is more than {cap:,} bytes")
+        raise PickleLimitError(source, _("it is more than {cap:,} bytes", cap=cap))
     if not data:
-        raise DamagedPickleError(source, "the file is empty")
+        raise DamagedPickleError(source, _("the file is empty"))
     if data.startswith(LFS_POINTER):
-        raise DamagedPickleError(source, "this is a Git LFS pointer, not the model: the file itself was never "
-                                 "downloaded (fetch it with hf_hub_download, or `git lfs pull` in a clone)")
+        raise DamagedPickleError(source, _("this is a Git LFS pointer, not the model: the file itself was never "
+                                           "downloaded (fetch it with hf_hub_download, or `git lfs pull` in a clone)"))
     return data
 
 
@@ -157,14 +169,16 @@ def _what(value) -> str:
     if kind is _Global:
         return value.name
     if kind is _Node:
-        return f"a {value.kind}" + (f" holding {value.bad}" if value.bad else "")
+        if value.bad:
+            return _("a {kind} holding {bad}", kind=value.kind, bad=value.bad)
+        return _("a {kind}", kind=value.kind)
     if kind is _DType:
-        return "a bare numpy.dtype"
+        return _("a bare numpy.dtype")
     if kind is _Array:
-        return "a NumPy array in a list or tuple" if value.value is not None else "an array without its data"
+        return _("a NumPy array in a list or tuple") if value.value is not None else _("an array without its data")
     if kind in (bytes, bytearray):
-        return "raw bytes"
-    return f"a {kind.__name__}"
+        return _("raw bytes")
+    return _("a {kind}", kind=kind.__name__)
 
 
 _INTS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"}
@@ -201,19 +215,20 @@ class _Decoder:
 
         def pop_mark():
             if not marks:
-                self.damaged("a container without its start mark")
+                self.damaged(_("a container without its start mark"))
             start = marks.pop()
             items = stack[start:]
             del stack[start:]
             return items
 
-        for count, (op, arg, _) in enumerate(pickletools.genops(data), 1):
+        for count, (op, arg, _position) in enumerate(pickletools.genops(data), 1):
             if count > limits["opcodes"]:
-                self.limit(f"it has more than {limits['opcodes']:,} pickle instructions")
+                self.limit(_("it has more than {most:,} pickle instructions", most=limits["opcodes"]))
             name = op.name
             if name in _SCALARS:
                 if name in _INTS and type(arg) is int and not -2**63 <= arg < 2**64:
-                    self.refuse(f"an integer of {arg.bit_length():,} bits", "numbers in a course model fit in 64 bits")
+                    self.refuse(_("an integer of {bits:,} bits", bits=arg.bit_length()),
+                                _("numbers in a course model fit in 64 bits"))
                 stack.append(arg)
             elif name in _CONSTANTS:
                 stack.append(_CONSTANTS[name])
@@ -231,7 +246,7 @@ class _Decoder:
                     items = pop_mark()
                 else:
                     if len(stack) < size or (marks and len(stack) - size < marks[-1]):
-                        self.damaged("a tuple with missing items")
+                        self.damaged(_("a tuple with missing items"))
                     items = stack[len(stack) - size:]
                     del stack[len(stack) - size:]
                 stack.append(self.tuple(items))
@@ -250,7 +265,7 @@ class _Decoder:
                 memo[len(memo)] = stack[-1]
             elif name in ("GET", "BINGET", "LONG_BINGET"):
                 if arg not in memo:
-                    self.damaged(f"it refers to a value it never stored ({short_repr(arg)})")
+                    self.damaged(_("it refers to a value it never stored ({value})", value=short_repr(arg)))
                 stack.append(memo[arg])
             elif name == "POP":
                 if marks and len(stack) == marks[-1]:
@@ -264,7 +279,7 @@ class _Decoder:
             elif name == "STACK_GLOBAL":
                 qualname, module = stack.pop(), stack.pop()
                 if type(module) is not str or type(qualname) is not str:
-                    self.damaged("a name that is not text")
+                    self.damaged(_("a name that is not text"))
                 stack.append(_Global(f"{module[:100]}.{qualname[:100]}"))
             elif name == "REDUCE":
                 args = stack.pop()
@@ -275,12 +290,12 @@ class _Decoder:
             elif name == "STOP":
                 break
             elif name not in ("PROTO", "FRAME"):
-                self.refuse(f"the pickle instruction {name}", "it builds objects or calls code a course model "
-                            "never needs")
+                self.refuse(_("the pickle instruction {name}", name=name),
+                            _("it builds objects or calls code a course model never needs"))
             if len(stack) > limits["stack"]:
-                self.limit(f"it keeps more than {limits['stack']:,} values waiting")
+                self.limit(_("it keeps more than {most:,} values waiting", most=limits["stack"]))
         if len(stack) != 1 or marks:
-            self.damaged("it does not end with exactly one value")
+            self.damaged(_("it does not end with exactly one value"))
         result = stack[0]
         self.weigh(result, in_dict=True)
         return self.plain(result)
@@ -293,7 +308,7 @@ class _Decoder:
             return 1, 0, None
         if kind is str:
             if len(value) > self.limits["text_chars"]:
-                return 0, 0, f"a string of {len(value):,} characters"
+                return 0, 0, _("a string of {n:,} characters", n=len(value))
             return 1 + len(value), 0, None
         if kind is _Node:
             return value.weight, value.depth, value.bad and _what(value)
@@ -313,10 +328,10 @@ class _Decoder:
         node.weight += weight
         node.depth = max(node.depth, depth + 1)
         if node.weight > self.limits["values"]:
-            self.limit(f"its data expands to more than {self.limits['values']:,} values (the same lists referred "
-                       "to over and over, or very long strings)")
+            self.limit(_("its data expands to more than {most:,} values (the same lists referred to over and over, "
+                         "or very long strings)", most=self.limits["values"]))
         if node.depth > self.limits["depth"]:
-            self.limit(f"its data is nested more than {self.limits['depth']} levels deep")
+            self.limit(_("its data is nested more than {most} levels deep", most=self.limits["depth"]))
 
     def tuple(self, items: list) -> _Node:
         node = _Node("tuple", items)
@@ -331,29 +346,30 @@ class _Decoder:
 
     def add(self, target, items: list) -> None:
         if type(target) is not _Node or target.kind == "tuple":
-            self.refuse(f"items added to {_what(target)}")
+            self.refuse(_("items added to {what}", what=_what(target)))
         if target.sealed:
-            self.refuse(f"a {target.kind} changed after it was used (a shared or self-containing container)")
+            self.refuse(_("a {kind} changed after it was used (a shared or self-containing container)",
+                          kind=target.kind))
         if target.kind == "list":
             for item in items:
                 if item is target:
-                    self.refuse("a list that contains itself")
+                    self.refuse(_("a list that contains itself"))
                 if type(item) is _Node and item.kind == "dict":
-                    self.refuse("a dict inside a list")
+                    self.refuse(_("a dict inside a list"))
                 self.grow(target, *self.weigh(item, in_dict=False))
                 target.items.append(item)
             return
         if len(items) % 2:
-            self.damaged("a dict with a key and no value")
+            self.damaged(_("a dict with a key and no value"))
         for key, value in zip(items[::2], items[1::2]):
             if type(key) is not str:
-                self.refuse(f"a dict key that is {_what(key)}", "the keys of a course model are names")
+                self.refuse(_("a dict key that is {what}", what=_what(key)), _("the keys of a course model are names"))
             if len(key) > self.limits["key_chars"]:
-                self.limit(f"a dict key has {len(key):,} characters")
+                self.limit(_("a dict key has {n:,} characters", n=len(key)))
             if len(target.items) >= self.limits["keys"] and key not in target.items:
-                self.limit(f"a dict has more than {self.limits['keys']} keys")
+                self.limit(_("a dict has more than {most} keys", most=self.limits["keys"]))
             if value is target:
-                self.refuse("a dict that contains itself")
+                self.refuse(_("a dict that contains itself"))
             weight, depth = self.weigh(value, in_dict=True)
             self.grow(target, weight + len(key), depth)
             target.items[key] = value
@@ -373,70 +389,71 @@ class _Decoder:
     # ---- calls and states: NumPy's reconstructors, re-done here from checked pieces ---------------------------
     def call(self, func, args):
         if type(func) is not _Global:
-            self.refuse(f"a call of {_what(func)}")
+            self.refuse(_("a call of {what}", what=_what(func)))
         if func.name not in self.calls:
             self.refuse(func.name)
         if type(args) is not _Node or args.kind != "tuple" or len(args.items) > 5:
-            self.damaged(f"bad arguments for {func.name}")
+            self.damaged(_("bad arguments for {name}", name=func.name))
         return self.calls[func.name](*args.items)
 
     def build(self, target, state) -> None:
         if type(target) is _DType and not target.built:
             items = state.items if type(state) is _Node and state.kind == "tuple" else ()
             if len(items) not in (8, 9) or type(items[1]) is not str:
-                self.damaged("a dtype with a malformed state")
+                self.damaged(_("a dtype with a malformed state"))
             if any(part is not None for part in items[2:5]):
-                self.refuse("a structured or sub-array numpy.dtype", "only bool, integer and float arrays are loaded")
+                self.refuse(_("a structured or sub-array numpy.dtype"),
+                            _("only bool, integer and float arrays are loaded"))
             if items[1] not in ("<", ">", "|", "="):
-                self.damaged(f"a dtype with byte order {short_repr(items[1])}")
+                self.damaged(_("a dtype with byte order {order}", order=short_repr(items[1])))
             target.order, target.built = items[1], True
         elif type(target) is _Array and target.value is None:
             items = state.items if type(state) is _Node and state.kind == "tuple" else ()
             items = items[1:] if len(items) == 5 else items  # (version, shape, dtype, is_fortran, data)
             if len(items) != 4 or items[2] not in (True, False, 0, 1):
-                self.damaged("an array with a malformed state")
+                self.damaged(_("an array with a malformed state"))
             shape, dtype, fortran, data = items
             target.value = self.array(data, dtype, shape, bool(fortran))
         else:
-            self.refuse(f"setting the state of {_what(target)}")
+            self.refuse(_("setting the state of {what}", what=_what(target)))
 
     def spend(self, n: int, what: str) -> None:
         self.data_bytes += n
         if self.data_bytes > self.limits["data_bytes"]:
-            self.limit(f"its {what} need more than {self.limits['data_bytes']:,} bytes")
+            self.limit(_("its {what} need more than {most:,} bytes", what=what, most=self.limits["data_bytes"]))
 
     def raw(self, data, what: str) -> bytes:
         if type(data) in (bytes, bytearray):
             return data
         if type(data) is str:  # protocols 0-2, and Python 2 strings: latin-1 text
-            self.spend(len(data), "text data")
+            self.spend(len(data), _("text data"))
             try:
                 return data.encode("latin-1")
             except UnicodeEncodeError:
-                self.damaged(f"{what} is text that is not latin-1")
-        self.damaged(f"{what} is {_what(data)}, not bytes")
+                self.damaged(_("{what} is text that is not latin-1", what=what))
+        self.damaged(_("{what} is {kind}, not bytes", what=what, kind=_what(data)))
 
     def dtype_of(self, dtype) -> np.dtype:
         if type(dtype) is not _DType:
-            self.damaged(f"an array or number whose dtype is {_what(dtype)}")
+            self.damaged(_("an array or number whose dtype is {what}", what=_what(dtype)))
         return np.dtype(dtype.code).newbyteorder(dtype.order)
 
     def array(self, data, dtype, shape, fortran: bool) -> np.ndarray:
         dt = self.dtype_of(dtype)
         dims = [shape] if type(shape) is int else shape.items if type(shape) is _Node and shape.kind == "tuple" else None
         if dims is None or len(dims) > self.limits["ndim"] or any(type(n) is not int or n < 0 for n in dims):
-            self.damaged(f"an array with shape {_what(shape)}")
+            self.damaged(_("an array with shape {what}", what=_what(shape)))
         nbytes = dt.itemsize
         for n in dims:  # never past the budget, however large the numbers are
             nbytes *= n
             if nbytes > self.limits["data_bytes"]:
-                self.limit(f"an array of shape {short_repr(tuple(dims))} would need more than "
-                           f"{self.limits['data_bytes']:,} bytes")
-        data = self.raw(data, "an array's data")
+                self.limit(_("an array of shape {shape} would need more than {most:,} bytes",
+                             shape=short_repr(tuple(dims)), most=self.limits["data_bytes"]))
+        data = self.raw(data, _("an array's data"))
         if len(data) != nbytes:
-            self.damaged(f"an array of shape {tuple(dims)} and dtype {dt} needs {nbytes:,} bytes of data, "
-                         f"the file has {len(data):,}")
-        self.spend(nbytes, "arrays")
+            self.damaged(_("an array of shape {shape} and dtype {dtype} needs {nbytes:,} bytes of data, the file "
+                           "has {have:,}", shape=tuple(dims), dtype=dt, nbytes=nbytes, have=len(data)))
+        self.spend(nbytes, _("arrays"))
         flat = np.frombuffer(data, dtype=dt, count=math.prod(dims))
         return flat.reshape(tuple(dims), order="F" if fortran else "C").copy()
 
@@ -444,64 +461,66 @@ class _Decoder:
         if type(spec) is bytes:
             spec = spec.decode("latin-1")
         if type(spec) is not str or spec not in ALLOWED_DTYPES:
-            self.refuse(f"numpy.dtype({short_repr(spec)})", "only bool, integer and float arrays are loaded")
+            self.refuse(f"numpy.dtype({short_repr(spec)})", _("only bool, integer and float arrays are loaded"))
         return _DType(spec)
 
     def _encode(self, text=None, encoding=None, *rest):
         if type(text) is not str or type(encoding) is not str or rest or \
                 encoding.lower().replace("_", "-") not in ("latin1", "latin-1"):
             self.refuse(f"_codecs.encode(..., {short_repr(encoding)})")
-        return self.raw(text, "encoded text")
+        return self.raw(text, _("encoded text"))
 
     def _reconstruct(self, cls=None, shape=None, typecode=None, *rest):
         if type(cls) is not _Global or cls.name != "numpy.ndarray" or rest:
-            self.refuse(f"_reconstruct of {_what(cls)}")
+            self.refuse(_("_reconstruct of {what}", what=_what(cls)))
         return _Array()  # its data comes with BUILD
 
     def _frombuffer(self, buf=None, dtype=None, shape=None, order="C", *rest):
         if rest or order not in ("C", "F"):
-            self.damaged("bad arguments for _frombuffer")
+            self.damaged(_("bad arguments for _frombuffer"))
         return _Array(self.array(buf, dtype, shape, order == "F"))
 
     def _scalar(self, dtype=None, data=None, *rest):
         dt = self.dtype_of(dtype)
-        data = self.raw(data, "a number's data")
+        data = self.raw(data, _("a number's data"))
         if rest or len(data) != dt.itemsize:
-            self.damaged(f"a {dt} number with {len(data)} bytes of data")
-        self.spend(dt.itemsize, "numbers")
+            self.damaged(_("a {dtype} number with {n} bytes of data", dtype=dt, n=len(data)))
+        self.spend(dt.itemsize, _("numbers"))
         return np.frombuffer(data, dtype=dt, count=1)[0]
 
 
-def safe_loads(data: bytes, source: str = "the data", limits: dict | None = None):
+def safe_loads(data: bytes, source: str | None = None, limits: dict | None = None):
     """Decode a course model from pickle bytes without unpickling them. Raises ``RefusedPickleError``
     (something a course model never holds), ``DamagedPickleError`` (cut short, corrupted, not a pickle) or
     ``PickleLimitError`` (far too large); all are ``pickle.UnpicklingError``."""
     caps = dict(LIMITS, **(limits or {}))
+    source = _("the data") if source is None else source
     data = bytes(data)
     if len(data) > caps["file_bytes"]:
-        raise PickleLimitError(source, f"it is {len(data):,} bytes, more than {caps['file_bytes']:,} bytes")
+        raise PickleLimitError(source, _("it is {n:,} bytes, more than {most:,} bytes", n=len(data),
+                                         most=caps["file_bytes"]))
     if not data:
-        raise DamagedPickleError(source, "the file is empty")
+        raise DamagedPickleError(source, _("the file is empty"))
     if data.startswith(LFS_POINTER):
-        raise DamagedPickleError(source, "this is a Git LFS pointer, not the model: the file itself was never "
-                                 "downloaded (fetch it with hf_hub_download, or `git lfs pull` in a clone)")
+        raise DamagedPickleError(source, _("this is a Git LFS pointer, not the model: the file itself was never "
+                                           "downloaded (fetch it with hf_hub_download, or `git lfs pull` in a clone)"))
     try:
         return _Decoder(source, caps).decode(data)
     except UnsafePickleError:
         raise
     except MemoryError:
-        raise PickleLimitError(source, "it needs more memory than this machine has") from None
+        raise PickleLimitError(source, _("it needs more memory than this machine has")) from None
     except Exception as err:  # genops' errors (ValueError...), a stack that runs dry (IndexError)
-        detail = "it ends before the pickle does: cut short" if "exhausted" in str(err) or "not enough" in str(err) \
-            else f"{type(err).__name__}: {str(err)[:150]}"
+        detail = _("it ends before the pickle does: cut short") if "exhausted" in str(err) or \
+            "not enough" in str(err) else f"{type(err).__name__}: {str(err)[:150]}"
         raise DamagedPickleError(source, detail) from None
 
 
 def safe_load(file, source: str | None = None, limits: dict | None = None):
     """``safe_loads`` of an open binary file (read whole, at most ``file_bytes``)."""
     caps = dict(LIMITS, **(limits or {}))
-    source = source or str(getattr(file, "name", None) or "the file")
+    source = source or str(getattr(file, "name", None) or _("the file"))
     data = file.read(caps["file_bytes"] + 1)
     if len(data) > caps["file_bytes"]:
-        raise PickleLimitError(source, f"it is more than {caps['file_bytes']:,} bytes")
+        raise PickleLimitError(source, _("it is more than {cap:,} bytes", cap=caps["file_bytes"]))
     return safe_loads(data, source, limits)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Callable  # noqa: F401  (ADVICE's annotation)
 
+from helpers.i18n import _
+
 # Course pass marks, keyed by the env name used on model cards. Unit 2 is certified on Taxi alone.
 COURSE_MARKS = {
     "Taxi-v3": 4.5,
@@ -27,16 +29,18 @@ def result(mean_reward: float, std_reward: float) -> float:
     return float(mean_reward) - float(std_reward)
 
 
-def check_scores(mean_reward, std_reward, what: str = "The evaluation") -> tuple[float, float]:
+def check_scores(mean_reward, std_reward, what: str | None = None) -> tuple[float, float]:
     """(mean, std) as floats, if both are finite and std is not negative: NaN never reaches a pass line, a
-    results.json or a model card."""
+    results.json or a model card. ``what`` names the evaluation in the message (default "The evaluation")."""
     mean_reward, std_reward = float(mean_reward), float(std_reward)
+    what = _("The evaluation") if what is None else what
     if not (math.isfinite(mean_reward) and math.isfinite(std_reward)):
-        raise ValueError(f"{what} gave mean {mean_reward} +/- {std_reward}: not a number. An episode's reward was "
-                         "NaN or infinite (check the env and the agent's rewards), or no episode was played.")
+        raise ValueError(_("{what} gave mean {mean} +/- {std}: not a number. An episode's reward was NaN or "
+                           "infinite (check the env and the agent's rewards), or no episode was played.",
+                           what=what, mean=mean_reward, std=std_reward))
     if std_reward < 0:
-        raise ValueError(f"std_reward is {std_reward!r}, but a standard deviation is never negative: pass the "
-                         "(mean, std) that evaluate_agent returned, in that order.")
+        raise ValueError(_("std_reward is {std!r}, but a standard deviation is never negative: pass the "
+                           "(mean, std) that evaluate_agent returned, in that order.", std=std_reward))
     return mean_reward, std_reward
 
 
@@ -47,22 +51,45 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
     line says so. ``trained_with`` (a ``provenance`` record) says whose code trained the agent; a pass with
     any of the kit's reference code reads ``PASS, but trained with the kit's code for: ...``.
     """
-    from helpers.provenance import KIT, describe
+    from helpers.provenance import all_yours, describe
 
-    check_scores(mean_reward, std_reward)
+    mean_reward, std_reward = check_scores(mean_reward, std_reward)
     score = result(mean_reward, std_reward)
-    head = f"{env_name}: {mean_reward:.2f} +/- {std_reward:.2f} -> result {score:.2f}"
+    values = dict(env=env_name, mean=mean_reward, std=std_reward, score=score)
     mark = PASS_MARKS.get(env_name)
     who = describe(trained_with)
     if mark is None:
-        return f"{head} (no pass mark; {who})" if who else f"{head} (no pass mark)"
-    passed = score >= mark
-    line = f"{head} {'>=' if passed else '<'} {mark:g} {'PASS' if passed else 'FAIL'}"
-    notes = ["the kit's mark; the course has none"] if env_name in KIT_MARKS else []
-    if passed and trained_with and KIT in trained_with.values():
-        return f"{line}, but {who}" + (f" ({'; '.join(notes)})" if notes else "")
-    notes += [who] if who else []
-    return f"{line} ({'; '.join(notes)})" if notes else line
+        if who:
+            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} (no pass mark; {who})", who=who, **values)
+        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} (no pass mark)", **values)
+    values["mark"] = mark
+    kits_mark = env_name in KIT_MARKS
+    if score >= mark:
+        if who and not all_yours(trained_with):  # a pass with the kit's code does not read like a real pass
+            if kits_mark:
+                return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS, but {who} "
+                         "(the kit's mark; the course has none)", who=who, **values)
+            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS, but {who}",
+                     who=who, **values)
+        if kits_mark and who:
+            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS "
+                     "(the kit's mark; the course has none; {who})", who=who, **values)
+        if kits_mark:
+            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS "
+                     "(the kit's mark; the course has none)", **values)
+        if who:
+            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS ({who})",
+                     who=who, **values)
+        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS", **values)
+    if kits_mark and who:
+        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} < {mark:g} FAIL "
+                 "(the kit's mark; the course has none; {who})", who=who, **values)
+    if kits_mark:
+        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} < {mark:g} FAIL "
+                 "(the kit's mark; the course has none)", **values)
+    if who:
+        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} < {mark:g} FAIL ({who})", who=who, **values)
+    return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} < {mark:g} FAIL", **values)
 
 
 # What to try when an agent fails, by env name: each unit registers its own (``fn(mean, std, trained_with)``
@@ -92,12 +119,25 @@ def advice(env_name: str, mean_reward: float, std_reward: float, trained_with: d
     return ADVICE[env_name](mean_reward, std_reward, trained_with)
 
 
-def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> bool:
+class Verdict(int):
+    """What ``check_pass`` returns: true when the agent passes (``if passed:``, ``passed == True``). Left as
+    a cell's last line, it shows nothing under the pass line: a bare ``False`` there would only puzzle."""
+
+    def __repr__(self) -> str:
+        return _("passed") if self else _("not passed")
+
+    __str__ = __repr__
+
+    def _ipython_display_(self) -> None:  # Jupyter, Colab, Kaggle: the pass line above already says it
+        return None
+
+
+def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> Verdict:
     """Print the pass line and say whether the agent reaches the pass mark (the course's, or the kit's).
 
     Who trained the agent comes from ``trained_with`` or, by default, from the record of the agent that the
     kit's ``evaluate_agent`` scored ``mean_reward +/- std_reward`` (``provenance.record_for_score``).
-    Returns True when it passes, False when it fails or the env has no pass mark.
+    Returns a ``Verdict``, true when it passes, false when it fails or the env has no pass mark.
     """
     from helpers import provenance
 
@@ -109,4 +149,4 @@ def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_wit
     if hint:
         print("   " + hint)
     mark = PASS_MARKS.get(env_name)
-    return mark is not None and result(mean_reward, std_reward) >= mark
+    return Verdict(mark is not None and result(mean_reward, std_reward) >= mark)

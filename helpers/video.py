@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.i18n import _
+
 __all__ = ["record_video", "show_video", "fit_frame", "DEFAULT_MAX_STEPS"]
 
 # Hard cap on recorded steps, whatever the env's own limit: a policy that never finishes must not
@@ -53,8 +55,8 @@ def _action_fn(policy, rng: np.random.Generator):
         return lambda state: choose_action(policy, state, greedy=True)  # as evaluate_agent plays it
     if callable(policy):
         return policy
-    raise TypeError(f"record_video needs a Q-table (numpy array), a policy with .act(state), or a function "
-                    f"state -> action; got {type(policy).__name__}.")
+    raise TypeError(_("record_video needs a Q-table (numpy array), a policy with .act(state), or a function "
+                      "state -> action; got {type}.", type=type(policy).__name__))
 
 
 def record_video(env, policy, out_path, fps: int = 1, max_steps: int | None = None, seed: int | None = None) -> dict:
@@ -70,22 +72,25 @@ def record_video(env, policy, out_path, fps: int = 1, max_steps: int | None = No
     import imageio.v2 as imageio
 
     if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 240:
-        raise ValueError(f"fps must be a number of frames per second from 1 to 240 (got {fps!r}); the course uses 1 "
-                         "for FrozenLake and Taxi, 30 for CartPole.")
+        raise ValueError(_("fps must be a number of frames per second from 1 to 240 (got {fps!r}); the course uses "
+                           "1 for FrozenLake and Taxi, 30 for CartPole.", fps=fps))
     if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer))
                                   or not 1 <= max_steps <= 100_000):
-        raise ValueError(f"max_steps must be a whole number of steps from 1 to 100,000, or None for the env's own "
-                         f"limit (got {max_steps!r}).")
+        raise ValueError(_("max_steps must be a whole number of steps from 1 to 100,000, or None for the env's own "
+                           "limit (got {max_steps!r}).", max_steps=max_steps))
     if isinstance(policy, np.ndarray):
         if policy.ndim != 2 or policy.dtype.kind not in "iuf" or not np.isfinite(policy).all():
-            raise ValueError(f"record_video needs a finite 2-D Q-table (one row per state, one column per action); "
-                             f"this one has shape {policy.shape} and dtype {policy.dtype}"
-                             + (" and holds NaN or infinite values: training diverged, retrain it." if
-                                policy.dtype.kind in "f" and not np.isfinite(policy).all() else "."))
+            if policy.dtype.kind in "f" and not np.isfinite(policy).all():
+                raise ValueError(_("record_video needs a finite 2-D Q-table (one row per state, one column per "
+                                   "action); this one has shape {shape} and dtype {dtype} and holds NaN or infinite "
+                                   "values: training diverged, retrain it.", shape=policy.shape, dtype=policy.dtype))
+            raise ValueError(_("record_video needs a finite 2-D Q-table (one row per state, one column per action); "
+                               "this one has shape {shape} and dtype {dtype}.", shape=policy.shape,
+                               dtype=policy.dtype))
     if getattr(env, "render_mode", None) != "rgb_array":
-        raise ValueError(f"record_video needs an env made with render_mode='rgb_array' (this one has "
-                         f"render_mode={getattr(env, 'render_mode', None)!r}): e.g. "
-                         "gym.make(env_id, render_mode='rgb_array', ...).")
+        raise ValueError(_("record_video needs an env made with render_mode='rgb_array' (this one has "
+                           "render_mode={mode!r}): e.g. gym.make(env_id, render_mode='rgb_array', ...).",
+                           mode=getattr(env, "render_mode", None)))
     if max_steps is None:
         limit = getattr(getattr(env, "spec", None), "max_episode_steps", None)
         max_steps = min(limit or DEFAULT_MAX_STEPS, DEFAULT_MAX_STEPS)

@@ -755,7 +755,7 @@ def test_env_id_from_a_file_never_imports_a_module(frozenlake_model, tmp_path, m
     ({"desc": ["SFFX", "FHFH", "FFFH", "HFFG"]}, "desc=['SFFX'"),
     ({"desc": ["S" + "F" * 99] * 100}, "desc=['SFFF"),
     ({"desc": "SFFFFHFHFFFHHFFG"}, "desc='SFFF"),
-    ({"is_slippery": "no"}, "is_slippery='no'"),
+    ({"is_slippery": "no"}, "is_slippery as the string 'no'"),
     ({"env_kwargs": "render_mode=human"}, "not a dict of named arguments"),
 ])
 def test_env_arguments_from_a_file_are_limited(frozenlake_model, change, words):
@@ -986,3 +986,74 @@ def test_only_kit_errors_leave_the_load_path_and_stay_short(tmp_path):
         with pytest.raises((hub.HubLoadError, UnsafePickleError)) as info:
             hub.load_model_file(path)
         assert len(str(info.value)) <= 1200, name
+
+
+@pytest.mark.parametrize("spelling", ["is_slippery", "slippery"])
+def test_a_quoted_false_is_refused_with_the_reason(frozenlake_model, spelling):
+    """bool("False") is True: a string would quietly make the ice slippery."""
+    model = {k: v for k, v in frozenlake_model.items() if k not in ("is_slippery", "slippery")}
+    with pytest.raises(hub.HubLoadError, match=re.escape(f"stores {spelling} as the string 'False', and Python reads "
+                                                         "every non-empty string as true")):
+        hub.make_env_from_model(model | {spelling: "False"})
+    with pytest.raises(hub.HubLoadError, match=re.escape("is_slippery is the string 'False', and Python reads every "
+                                                         "non-empty string as true (even \"False\")")):
+        hub.make_env_from_model(model, is_slippery="False")  # the caller's own, trusted argument
+    env = hub.make_env_from_model(model, is_slippery=False)
+    assert env.spec.kwargs["is_slippery"] is False
+
+
+def test_an_unreachable_hub_fails_a_download_at_once_in_one_clear_line(monkeypatch, caplog, tmp_path):
+    """No network: one HubLoadError at once, not half a minute of retries and a line for each."""
+    import socket
+    import time
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    _set_offline(monkeypatch, False)
+    start = time.perf_counter()
+    with caplog.at_level("WARNING"), pytest.raises(hub.HubLoadError, match="not in the local Hub cache") as info:
+        hub.load_from_hub(f"{USER}/q-nowhere", "q-learning.pkl", endpoint=f"http://127.0.0.1:{port}",
+                          cache_dir=tmp_path)
+    assert time.perf_counter() - start < 10
+    assert not [r for r in caplog.records if "Retry" in r.getMessage()]
+    # In a notebook the error shows as its message alone, not a traceback through the library.
+    shown = info.value._render_traceback_()
+    assert len(shown) == 1 and "HubLoadError" in shown[0] and "not in the local Hub cache" in shown[0]
+
+
+def test_find_models_lists_by_tag_and_says_offline_in_one_line(double, frozenlake_model, monkeypatch):
+    import socket
+    import time
+
+    hub.push_to_hub(f"{USER}/q-found", frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert hub.find_models(["q-learning", "FrozenLake-v1-4x4-no_slippery"], endpoint=double.url) == [f"{USER}/q-found"]
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    start = time.perf_counter()
+    with pytest.raises(hub.HubLoadError, match="cannot be reached"):
+        hub.find_models(["q-learning"], endpoint=f"http://127.0.0.1:{port}")
+    assert time.perf_counter() - start < 10
+    _set_offline(monkeypatch, True)
+    with pytest.raises(hub.HubLoadError, match=r"Offline \(HF_HUB_OFFLINE=1\)"):
+        hub.find_models(["q-learning"], endpoint=double.url)
+
+
+def test_a_refused_pickle_shows_in_a_notebook_as_its_message_alone():
+    import pickle
+
+    from helpers.safe_pickle import RefusedPickleError, safe_loads
+
+    class Sneaky:
+        def __reduce__(self):
+            return (print, ("ran",))
+
+    with pytest.raises(RefusedPickleError) as info:
+        safe_loads(pickle.dumps({"qtable": Sneaky()}), source="crafted.pkl")
+    shown = info.value._render_traceback_()
+    assert len(shown) == 1 and "RefusedPickleError" in shown[0] and "Refused to load crafted.pkl" in shown[0]

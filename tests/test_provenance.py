@@ -61,7 +61,7 @@ def test_trained_with_follows_the_exercises_a_function_really_calls():
     assert adapted is not ns["train"] and trained_with(adapted)["train"] == YOURS
     # Named pieces (a policy, functions passed to the batched trainer) are recorded under their names.
     record = trained_with(PixelcopterPolicy=reinforce.PixelcopterPolicy(7, 2, 4), reinforce_loss=lambda lp, g: 0)
-    assert record == {"PixelcopterPolicy": KIT, "reinforce_loss": YOURS}
+    assert record == {"PixelcopterPolicy": KIT, "act": KIT, "reinforce_loss": YOURS}  # act: the debugging exercise
 
 
 def test_describe_and_the_pass_line_say_who_trained_the_agent():
@@ -247,3 +247,123 @@ def test_adapt_call_takes_the_kits_positional_order_for_a_course_style_reinforce
     cartpole = gym.make("CartPole-v1")
     assert adapted("policy", "optimizer", 3, 10, 0.99, 100, cartpole) == [3.0]  # the notebook's positional call
     assert seen["env"] is cartpole
+
+
+# ---- no innocent holes (issue 27, item 5) --------------------------------------------------------------------
+def _checked_table(ns, lake):
+    """The notebook's Taxi/FrozenLake start: checked functions, and a table from the checked initialize_q_table."""
+    from helpers.checks.qlearning import check_initialize_q_table
+
+    define(ns, "initialize_q_table")
+    init = check_initialize_q_table(ns["initialize_q_table"])
+    train = _checked_unit2(ns)
+    return init(lake.observation_space.n, lake.action_space.n), train
+
+
+def test_the_kits_train_called_in_the_training_cell_is_named_not_read_as_yours(lenient, capsys):
+    """A learner comparing speeds calls the kit's trainer in the training cell: the score must not say
+    "trained with your code"."""
+    from helpers.scoring import check_pass
+
+    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
+    table, _train = _checked_table(ns, lake)
+    table = qlearning.train(env=lake, Qtable=table, learning_rate=0.7, gamma=0.95, **LAKE, progress=False)
+    record = recall(table)
+    assert record["train"] == KIT and record["initialize_q_table"] == YOURS
+    line = pass_line("Taxi-v3", 7.56, 2.71, record)
+    print(line)
+    assert "trained with your code" not in line
+    assert line == ("Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS, but trained with the kit's code for: train, "
+                    "epsilon_greedy_policy, greedy_policy (your code called the kit's `qlearning.train`)")
+    # Training it again with the checked train does not make the kit's work the learner's.
+    _trained_table(_train, lake)
+    again = _train(env=lake, Qtable=table, learning_rate=0.7, gamma=0.95, **LAKE)
+    assert recall(again)["train"] == KIT and "the kit's `qlearning.train`" in describe(recall(again))
+    capsys.readouterr()
+    mean, std = qlearning.evaluate_agent(lake, 99, 5, table)
+    check_pass("FrozenLake-v1-4x4", mean, std)
+    assert "(no pass mark; trained with the kit's code for: train," in capsys.readouterr().out
+
+
+def test_a_table_whose_record_lacks_train_is_not_known_to_be_yours(lenient):
+    """The checked initialize_q_table made the table, then something other than the checked train trained it."""
+    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
+    table, _train = _checked_table(ns, lake)
+    table[:] = 1.0  # filled by hand, or by a loop of the learner's that no check saw
+    record = recall(table)
+    assert record == {"initialize_q_table": YOURS} and not provenance.all_yours(record)
+    words = "not known to be yours: nothing shows that your checked `train` trained this table"
+    assert describe(record) == words
+    assert pass_line("Taxi-v3", 7.56, 2.71, record) == f"Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS, but {words}"
+    assert pass_line("Taxi-v3", 1.0, 2.0, record) == f"Taxi-v3: 1.00 +/- 2.00 -> result -1.00 < 4.5 FAIL ({words})"
+    # The checked train on the same table makes it the learner's.
+    trained = _trained_table(_train, lake)
+    assert describe(recall(trained)) == "trained with your code"
+
+
+def test_a_learners_function_under_another_name_stays_credited(lenient, capsys):
+    """`greedy_policy = my_greedy` and `train = check_train(my_train)`: the learner's own code, renamed."""
+    from helpers.checks.qlearning import check_epsilon_greedy_policy, check_greedy_policy, check_train
+
+    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    ns = define(notebook(env=lake), "epsilon_greedy_policy")
+    exec(COURSE["greedy_policy"].replace("def greedy_policy(", "def my_greedy("), ns)
+    exec(COURSE["train"].replace("def train(", "def my_train("), ns)
+    exec("greedy_policy = my_greedy\n", ns)
+    ns["greedy_policy"] = check_greedy_policy(ns["greedy_policy"])
+    ns["epsilon_greedy_policy"] = check_epsilon_greedy_policy(ns["epsilon_greedy_policy"])
+    checked = check_train(ns["my_train"])
+    assert "✅ train" in capsys.readouterr().out
+    table = _trained_table(checked, lake)
+    record = recall(table)
+    assert record["train"] == YOURS and record["greedy_policy"] == YOURS and KIT not in record.values()
+    assert pass_line("Taxi-v3", 7.56, 2.71, record) == \
+        "Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS (trained with your code)"
+
+
+def test_act_the_debugging_exercise_is_part_of_the_record(lenient, capsys):
+    import torch
+
+    from helpers.checks.reinforce import check_act
+
+    ns = notebook(nn=torch.nn, torch=torch, F=torch.nn.functional, device=reinforce.device,
+                  Categorical=torch.distributions.Categorical)
+    exec("class Policy(nn.Module):\n"
+         "    def __init__(self, s_size, a_size, h_size):\n"
+         "        super().__init__(); self.fc1 = nn.Linear(s_size, h_size); self.fc2 = nn.Linear(h_size, a_size)\n"
+         "    def forward(self, x):\n"
+         "        return F.softmax(self.fc2(F.relu(self.fc1(x))), dim=1)\n", ns)
+    define(ns, "act")
+    mine = check_act(ns["act"], ns["Policy"])
+    assert "✅ act" in capsys.readouterr().out
+    assert trained_with(Policy=mine(4, 2, 8)) == {"Policy": YOURS, "act": YOURS}
+    # A wrong act: the class plays with the kit's act from now on, and the record says so.
+    exec("def act(self, state):\n    return 0, None\n", ns)
+    fallen_back = check_act(ns["act"], ns["Policy"])
+    out = capsys.readouterr().out
+    assert "❌ act" in out and "every score says so" in out
+    policy = fallen_back(4, 2, 8)
+    torch.manual_seed(0)
+    cartpole = gym.make("CartPole-v1")
+    cartpole.reset(seed=0)
+    reinforce.reinforce(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), 2, 20, 0.99, 0, cartpole)
+    record = recall(policy)
+    assert record["Policy"] == YOURS and record["act"] == KIT and record["reinforce"] == KIT
+    words = describe(record)
+    assert words.startswith("trained with the kit's code for: ") and "act" in words.split(":")[1]
+    print(words)
+
+
+def test_the_failed_check_trailer_says_every_score_says_so_only_where_a_score_does(lenient, capsys):
+    from helpers.checks.qlearning import check_greedy_policy, check_spaces
+
+    taxi = gym.make("Taxi-v3")
+    assert check_spaces(taxi, 5, 6) == (500, 6)  # a warm-up line no score records
+    out = capsys.readouterr().out
+    assert "❌ spaces" in out and "The notebook carries on with the kit's reference `spaces`. Fix" in out
+    assert "every score says so" not in out
+    check_greedy_policy(lambda Qtable, state: int(np.argmin(Qtable[state])))
+    out = capsys.readouterr().out
+    assert "❌ greedy_policy" in out and "`greedy_policy`, and every score says so." in out

@@ -25,9 +25,10 @@ def test_pass_line_is_fixed_and_parseable():
 
 
 def test_check_pass_prints_and_returns(capsys):
-    assert check_pass("Pixelcopter-PLE-v0", 10.0, 4.0) is True
-    assert check_pass("Pixelcopter-PLE-v0", 10.0, 6.0) is False
-    assert check_pass("FrozenLake-v1-4x4", 1.0, 0.0) is False
+    assert check_pass("Pixelcopter-PLE-v0", 10.0, 4.0) == True  # noqa: E712 (a Verdict, equal to the bool)
+    assert check_pass("Pixelcopter-PLE-v0", 10.0, 6.0) == False  # noqa: E712
+    verdict = check_pass("FrozenLake-v1-4x4", 1.0, 0.0)
+    assert not verdict and verdict == False  # noqa: E712
     assert capsys.readouterr().out.count("\n") == 3
     with pytest.raises(ValueError, match="finite"):
         check_pass("Taxi-v3", float("nan"), 0.0)
@@ -70,3 +71,13 @@ def test_unknown_env_id_gets_a_suggestion():
         envs.make_env("Taxy-v3")
     with pytest.raises(ValueError, match="Unknown environment id"):
         envs.make_env("NoSuchGame-v0")
+
+
+def test_check_pass_left_as_a_cells_last_line_shows_no_bare_false():
+    """A cell ending in check_pass(...) shows the pass line only: no `False` under it."""
+    from IPython.core.formatters import DisplayFormatter
+
+    verdict = check_pass("FrozenLake-v1-4x4", 1.0, 0.0)
+    assert DisplayFormatter().format(verdict) == ({}, {})
+    assert DisplayFormatter().format(False) != ({}, {})  # what a plain bool would have shown
+    assert str(verdict) == "not passed" and repr(check_pass("Taxi-v3", 7.56, 2.71)) == "passed"

@@ -48,3 +48,12 @@ def test_setup_cell_explains_kaggle_without_internet(tmp_path):
     out = run_cell(tmp_path, tmp_path, prelude=offline, env_extra={"KAGGLE_KERNEL_RUN_TYPE": "Interactive"})
     assert "No internet" in out and "Settings" in out and "Internet" in out
     assert not (tmp_path / "deep-rl-course-kit").exists()
+
+
+def test_the_setup_cell_is_collapsed_on_colab_kaggle_and_jupyter():
+    """Colab folds a cell whose first line is a `# @title` form; Jupyter and Kaggle read the cell's metadata."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cell = nbformat.read(path, as_version=4).cells[1]
+        assert cell.cell_type == "code" and cell.source.startswith("# @title Setup"), path.name
+        assert '{ display-mode: "form" }' in cell.source.splitlines()[0], path.name
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, path.name

@@ -18,6 +18,7 @@ import inspect
 import os
 import random
 import signal
+import sys
 import textwrap
 import threading
 import types
@@ -26,6 +27,7 @@ from typing import Callable
 import numpy as np
 
 from helpers import provenance
+from helpers.i18n import _
 from helpers.provenance import global_names
 
 STRICT_ENV_VAR = "KIT_STRICT"
@@ -55,16 +57,48 @@ class _TimeUp(BaseException):
     ``except Exception`` in the learner's code cannot swallow it)."""
 
 
+def _learners_frame(frame) -> bool:
+    """A frame running the learner's code: not the kit's, not Python's or a library's."""
+    module = frame.f_globals.get("__name__", "") or ""
+    if module == "helpers" or module.startswith("helpers."):
+        return False
+    return not frame.f_code.co_filename.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix))
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float):
     """Raise ``_TimeUp`` in the running code after ``seconds``, and again every ``REFIRE_S`` until the code
     gives up: a SIGALRM timer, where there is one (Linux and macOS, the main thread: Colab, Kaggle, Jupyter);
-    elsewhere no limit."""
+    elsewhere no limit.
+
+    A retry loop with a bare ``except:`` catches the alarm wherever it lands, so once the time is up a line
+    tracer raises ``_TimeUp`` again at each line of the learner's code, the ``except`` block's own lines
+    included: the exception leaves the handler, and the loop."""
     if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
 
+    outer = set()  # the frames already running when the limit started: the notebook's, the check's
+    frame = sys._getframe()
+    while frame is not None:
+        outer.add(id(frame))
+        frame = frame.f_back
+    traced = []  # (frame, its trace function before): put back at the end
+    previous_trace = sys.gettrace()
+
+    def trace(frame, event, arg):
+        if not _learners_frame(frame):
+            return None
+        if event == "line":
+            raise _TimeUp()
+        return trace
+
     def stop(signum, frame):
+        sys.settrace(trace)  # frames the learner's code calls from now on
+        while frame is not None and id(frame) not in outer:  # and the ones running now
+            traced.append((frame, frame.f_trace))
+            frame.f_trace = trace
+            frame = frame.f_back
         raise _TimeUp()
 
     previous = signal.signal(signal.SIGALRM, stop)
@@ -74,18 +108,21 @@ def time_limit(seconds: float):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        sys.settrace(previous_trace)
+        for frame, before in traced:
+            frame.f_trace = before
 
 
 def _crash_hint(err: BaseException) -> str:
     """A short hint for an error raised by the learner's code (not a stack trace)."""
     text = str(err)
     if isinstance(err, TypeError) and "Cannot interpret" in text and "as a data type" in text:
-        return ("np.zeros got the sizes as two arguments, and NumPy read the second one as a data type. Pass the "
-                "shape as one tuple, with double parentheses: np.zeros((state_space, action_space)).")
-    hint = f"calling it raised {type(err).__name__}: {text}"
+        return _("np.zeros got the sizes as two arguments, and NumPy read the second one as a data type. Pass "
+                 "the shape as one tuple, with double parentheses: np.zeros((state_space, action_space)).")
     if not isinstance(err, (TypeError, AttributeError, ValueError, RuntimeError)) or "NoneType" in text:
-        hint += " (is a TODO line still unfilled?)"
-    return hint
+        return _("calling it raised {error}: {text} (is a TODO line still unfilled?)",
+                 error=type(err).__name__, text=text)
+    return _("calling it raised {error}: {text}", error=type(err).__name__, text=text)
 
 
 def _kit_call_note(name: str, fn) -> str | None:
@@ -93,13 +130,17 @@ def _kit_call_note(name: str, fn) -> str | None:
     calls = provenance.kit_calls(fn)
     if not calls:
         return None
-    spelled = ", ".join(f"`{how}`" for _, how in calls)
-    names = sorted({exercise for exercise, _ in calls})
+    spelled = ", ".join(f"`{how}`" for _exercise, how in calls)
+    names = sorted({exercise for exercise, _how in calls})
     others = [n for n in names if n != name]
-    fix = (f"Call your own {' and '.join(f'`{n}`' for n in others)} instead." if others
-           else f"Write the body of `{name}` yourself rather than calling the kit's.")
-    return (f"but your {name} calls the kit's code ({spelled}): an agent it trains counts as trained with the "
-            f"kit's code for {', '.join(names)}. {fix}")
+    if others:
+        return _("⚠️ {name}: the checks pass, but your {name} calls the kit's code ({spelled}): an agent it trains "
+                 "counts as trained with the kit's code for {names}. Call your own {others} instead.",
+                 name=name, spelled=spelled, names=", ".join(names),
+                 others=provenance._join(f"`{n}`" for n in others))
+    return _("⚠️ {name}: the checks pass, but your {name} calls the kit's code ({spelled}): an agent it trains "
+             "counts as trained with the kit's code for {names}. Write the body of `{name}` yourself rather than "
+             "calling the kit's.", name=name, spelled=spelled, names=", ".join(names))
 
 
 def run_check(name: str, learner_fn, reference_fn, check: Callable, *, solution: str | None = None,
@@ -114,44 +155,51 @@ def run_check(name: str, learner_fn, reference_fn, check: Callable, *, solution:
     (default: ``show_solution(<the reference>)``).
     """
     if provenance._unwrap(learner_fn) is reference_fn:
-        print(f"ℹ️ {name}: the kit's reference is in use (write your own in the TODO cell to replace it).")
+        print(_("ℹ️ {name}: the kit's reference is in use (write your own in the TODO cell to replace it).",
+                name=name))
         provenance.note_check(name, learner_fn, False)
         return reference_fn
     limit = TIME_LIMIT_S if time_limit_s is None else time_limit_s
     if not callable(learner_fn):
-        hint = f"`{name}` is not a function; re-run the cell that defines it."
+        hint = _("`{name}` is not a function; re-run the cell that defines it.", name=name)
     else:
         try:
             with time_limit(limit):
                 notes = check(learner_fn) or []
             delegating = _kit_call_note(name, learner_fn)
-            print(f"⚠️ {name}: the checks pass, {delegating}" if delegating else f"✅ {name}: all checks passed.")
+            print(delegating or _("✅ {name}: all checks passed.", name=name))
             for note in notes:
-                print(textwrap.fill(note, 110, initial_indent="   Note: ", subsequent_indent="   "))
+                print(textwrap.fill(note, 110, initial_indent="   " + _("Note:") + " ", subsequent_indent="   "))
             provenance.note_check(name, learner_fn, True)
             return learner_fn
         except Problem as problem:
             hint = str(problem)
         except _TimeUp:
-            hint = f"your function did not return within {limit:g} s: is there a loop that never ends?"
+            hint = _("your function did not return within {limit:g} s: is there a loop that never ends?",
+                     limit=limit)
         except KeyboardInterrupt:
-            hint = ("the check was interrupted before your function returned: is there a loop that never ends? "
-                    "(If it was only slow, re-run this cell and let it finish.)")
+            hint = _("the check was interrupted before your function returned: is there a loop that never ends? "
+                     "(If it was only slow, re-run this cell and let it finish.)")
         except SystemExit as err:
-            hint = (f"your function called sys.exit() or exit() ({err.code!r}), which would stop the notebook: "
-                    "return a value instead.")
+            hint = _("your function called sys.exit() or exit() ({code!r}), which would stop the notebook: "
+                     "return a value instead.", code=err.code)
         except GeneratorExit:
-            hint = "your function raised GeneratorExit (is there a `yield` where a `return` belongs?)."
+            hint = _("your function raised GeneratorExit (is there a `yield` where a `return` belongs?).")
         except Exception as err:  # the learner's code crashed: report it briefly
             hint = _crash_hint(err)
     provenance.note_check(name, learner_fn, False)
-    message = f"❌ {name}: {hint}"
+    message = _("❌ {name}: {hint}", name=name, hint=hint)
     if strict_mode():
         raise ExerciseFailed(message)
     print(message)
-    print(f"   The notebook carries on with the kit's reference `{name}`, and every score says so. "
-          f"Fix your cell and re-run it and this check, or see a solution with "
-          f"{solution or f'show_solution({reference_fn.__module__}.{reference_fn.__qualname__})'}.")
+    solution = solution or f"show_solution({reference_fn.__module__}.{reference_fn.__qualname__})"
+    if name in provenance.EXERCISES:  # what it trains keeps a record: the pass line names the kit's code
+        print("   " + _("The notebook carries on with the kit's reference `{name}`, and every score says so. Fix "
+                        "your cell and re-run it and this check, or see a solution with {solution}.",
+                        name=name, solution=solution))
+    else:
+        print("   " + _("The notebook carries on with the kit's reference `{name}`. Fix your cell and re-run it "
+                        "and this check, or see a solution with {solution}.", name=name, solution=solution))
     return reference_fn
 
 
@@ -176,12 +224,14 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
     read = global_names(fn.__code__)
     as_globals = [n for n in missing if n in read]
     notes = []
-    if as_globals:
-        names = " and ".join(f"`{n}`" for n in as_globals)
-        notes.append(f"your {fn.__name__} reads {names} from the notebook, as the course's does; it works here "
-                     f"because the kit hands {'them' if len(as_globals) > 1 else 'it'} over when it calls your "
-                     f"function. Taking {names} as {'parameters' if len(as_globals) > 1 else 'a parameter'} makes it "
-                     "work in any notebook.")
+    if len(as_globals) == 1:
+        notes.append(_("your {fn} reads {names} from the notebook, as the course's does; it works here because the "
+                       "kit hands it over when it calls your function. Taking {names} as a parameter makes it work "
+                       "in any notebook.", fn=fn.__name__, names=f"`{as_globals[0]}`"))
+    elif as_globals:
+        notes.append(_("your {fn} reads {names} from the notebook, as the course's does; it works here because the "
+                       "kit hands them over when it calls your function. Taking {names} as parameters makes it "
+                       "work in any notebook.", fn=fn.__name__, names=provenance._join(f"`{n}`" for n in as_globals)))
 
     # Course-style parameters are the first of the kit's, in the same order: positional arguments then follow
     # the kit's order (``reinforce(policy, ..., print_every, env)``), else the learner's own.
@@ -233,8 +283,8 @@ def show_solution(fn: Callable) -> None:
     plain = teaching_version(fn)
     print(textwrap.dedent(inspect.getsource(plain)))
     if plain is not fn:
-        print(f"# The notebook falls back to {fn.__module__}.{fn.__name__}: the same maths, tuned for speed "
-              "and with its arguments checked.")
+        print(_("# The notebook falls back to {name}: the same maths, tuned for speed and with its arguments "
+                "checked.", name=f"{fn.__module__}.{fn.__name__}"))
 
 
 def solution_cell(fn: Callable) -> str:

@@ -17,12 +17,12 @@ Where things live, one question each:
   models   what a model is: the model dict, FrozenLake's settings, checks on downloaded data, its env
   push     publishing: push_to_hub (push_qlearning, push_policy), the local export, the upload, retry_push
   card     what the model card says
-  load     loading: load_from_hub / load_model_file
+  load     loading: load_from_hub / load_model_file, and find_models (a search by tags)
   errors   every error and its message, the repo-id check
 """
 from helpers.hub.card import card_metadata
 from helpers.hub.errors import HubLoadError, HubPushError, InvalidRepoIdError, check_repo_id
-from helpers.hub.load import load_from_hub, load_model_file
+from helpers.hub.load import find_models, load_from_hub, load_model_file
 from helpers.hub.models import (COURSE_ENV_IDS, COURSE_MODEL_KEYS, POLICY_FILE, QLEARNING_FILE, course_env_name,
                                 env_kwargs_of, evaluate_model, lake_settings, make_env_from_model, qlearning_model)
 from helpers.hub.push import EXPORT_ROOT, KIT_FILES, PushResult, push_policy, push_qlearning, push_to_hub, retry_push
@@ -30,5 +30,5 @@ from helpers.hub.push import EXPORT_ROOT, KIT_FILES, PushResult, push_policy, pu
 __all__ = ["HubPushError", "HubLoadError", "InvalidRepoIdError", "PushResult", "check_repo_id",
            "course_env_name", "env_kwargs_of", "lake_settings", "qlearning_model", "make_env_from_model",
            "evaluate_model", "push_to_hub", "push_qlearning", "push_policy", "retry_push", "load_from_hub",
-           "load_model_file", "card_metadata", "QLEARNING_FILE", "POLICY_FILE", "EXPORT_ROOT",
+           "load_model_file", "find_models", "card_metadata", "QLEARNING_FILE", "POLICY_FILE", "EXPORT_ROOT",
            "KIT_FILES", "COURSE_MODEL_KEYS", "COURSE_ENV_IDS"]

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from helpers.hub.models import POLICY_FILE, QLEARNING_FILE
+from helpers.i18n import _
 
 RESULTS_START, RESULTS_END = "<!-- kit:results -->", "<!-- /kit:results -->"
 _SECTION = re.compile(re.escape(RESULTS_START) + ".*?" + re.escape(RESULTS_END), re.S)
@@ -43,6 +44,7 @@ def _kit_url() -> str:
 
 def results_section(results: dict) -> str:
     """The card's evaluation section: the pass line, the protocol that was used, and who trained it."""
+    from helpers.i18n import using
     from helpers.provenance import describe
     from helpers.scoring import pass_line
 
@@ -53,9 +55,11 @@ def results_section(results: dict) -> str:
         seeds = f"the first reset seeded with {ev['seeds'][0]}"
     else:
         seeds = "unseeded resets"
-    who = describe(results.get("trained_with"))
+    with using("en"):  # the card on the Hub is in English, whatever the notebook's language
+        who = describe(results.get("trained_with"))
+        line = pass_line(results["env_name"], results["mean_reward"], results["std_reward"],
+                         results.get("trained_with"))
     who = f" The agent was {who}." if who else ""
-    line = pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with"))
     return (f"{RESULTS_START}\n## Evaluation\n\n`{line}`"
             f"\n\nMean reward {results['mean_reward']:.2f} +/- {results['std_reward']:.2f} over "
             f"{results['n_eval_episodes']} episodes ({ev['policy']} actions, at most {ev['max_steps']} steps, "
@@ -129,9 +133,9 @@ def write_card(path: Path, metadata: dict, body: str | None, existing: str | Non
         old = metadata_load(path) or {}
     except Exception as err:  # broken YAML (or not a mapping) at the top of the card: repair it, keep the text
         old = {}
-        print(f"The repo's model card has a metadata block (the YAML between the '---' lines at the top) that "
-              f"cannot be read ({type(err).__name__}: {str(err).splitlines()[0][:100] if str(err) else ''}); the "
-              "kit replaced that block with fresh metadata and kept the card's text.")
+        print(_("The repo's model card has a metadata block (the YAML between the '---' lines at the top) that "
+                "cannot be read ({error}: {text}); the kit replaced that block with fresh metadata and kept the "
+                "card's text.", error=type(err).__name__, text=str(err).splitlines()[0][:100] if str(err) else ""))
     merged = dict(old)
     old_tags = old.get("tags")
     old_tags = [old_tags] if isinstance(old_tags, str) else old_tags if isinstance(old_tags, list) else []

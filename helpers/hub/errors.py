@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from helpers.i18n import _
+
 TOKENS_URL = "https://huggingface.co/settings/tokens"
 MAX_MESSAGE = 1200
 MAX_NAMESPACE = 96  # the Hub's limit for a user or organisation name, as for a repo name
@@ -14,7 +16,15 @@ def _bounded(message: str) -> str:
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
 
 
-class HubPushError(RuntimeError):
+class _OneLine:
+    """Jupyter, Colab and Kaggle show these errors as their message alone: the message says what to do, and a
+    traceback through the kit and huggingface_hub would only hide it (IPython's ``_render_traceback_``)."""
+
+    def _render_traceback_(self):
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+class HubPushError(_OneLine, RuntimeError):
     """A push that could not finish. The message says why and what to do; the files are in ``folder``."""
 
     def __init__(self, message: str, *, repo_id: str | None = None, folder: Path | None = None,
@@ -23,14 +33,14 @@ class HubPushError(RuntimeError):
         self.repo_id, self.folder, self.status, self.cause = repo_id, folder, status, cause
 
 
-class HubLoadError(RuntimeError):
+class HubLoadError(_OneLine, RuntimeError):
     """A model that could not be downloaded or loaded; the message says why and what to do."""
 
     def __init__(self, message: str):
         super().__init__(_bounded(message))
 
 
-class InvalidRepoIdError(ValueError):
+class InvalidRepoIdError(_OneLine, ValueError):
     """A repo id that is not ``user/name`` as the Hub accepts it; raised before any network call."""
 
 
@@ -41,9 +51,10 @@ def check_repo_id(repo_id) -> str:
 
     problem = None
     if not isinstance(repo_id, str) or repo_id.count("/") != 1:
-        problem = "write it as 'username/repo-name', with one '/'"
+        problem = _("write it as 'username/repo-name', with one '/'")
     elif not repo_id.isascii() or not repo_id.isprintable() or len(repo_id.split("/")[0]) > MAX_NAMESPACE:
-        problem = f"use only ASCII letters, digits, '-', '_' and '.', at most {MAX_NAMESPACE} on each side of the '/'"
+        problem = _("use only ASCII letters, digits, '-', '_' and '.', at most {most} on each side of the '/'",
+                    most=MAX_NAMESPACE)
     else:
         try:
             validate_repo_id(repo_id)
@@ -51,9 +62,9 @@ def check_repo_id(repo_id) -> str:
             problem = str(err).split(":")[0][:150]
     if problem:
         shown = repr(repo_id[:100]) if isinstance(repo_id, str) else type(repo_id).__name__
-        raise InvalidRepoIdError(f"{shown} is not a Hub repo id ({problem}). Write it as 'username/repo-name', e.g. "
-                                 "'your-username/q-Taxi-v3' (your username is shown at "
-                                 "https://huggingface.co/settings/profile).")
+        raise InvalidRepoIdError(_("{shown} is not a Hub repo id ({problem}). Write it as 'username/repo-name', "
+                                   "e.g. 'your-username/q-Taxi-v3' (your username is shown at "
+                                   "https://huggingface.co/settings/profile).", shown=shown, problem=problem))
     return repo_id
 
 
@@ -65,7 +76,7 @@ def hub_endpoint(endpoint: str | None) -> str | None:
 def hub_status(err) -> int | None:
     """The HTTP status behind a huggingface_hub / httpx / requests error, looking through wrapping errors
     (older clients wrap a 5xx in a LocalEntryNotFoundError)."""
-    for _ in range(5):
+    for _depth in range(5):
         status = getattr(getattr(err, "response", None), "status_code", None)
         if isinstance(status, int) or err is None:
             return status
@@ -75,7 +86,7 @@ def hub_status(err) -> int | None:
 
 def _busy(status) -> str | None:
     if status is not None and (status >= 500 or status == 429):
-        return f"the Hub answered {status}, try again later (it is busy or down; not your fault)"
+        return _("the Hub answered {status}, try again later (it is busy or down; not your fault)", status=status)
     return None
 
 
@@ -89,21 +100,27 @@ def load_error(err, repo_id: str, filename: str) -> HubLoadError:
     name, status = type(err).__name__, hub_status(err)
     filename = filename[:80]
     if _busy(status):
-        why = f"Could not download {filename!r} from {repo_id!r}: {_busy(status)}."
+        why = _("Could not download {filename!r} from {repo_id!r}: {busy}.", filename=filename, repo_id=repo_id,
+                busy=_busy(status))
     elif "RepositoryNotFound" in name or (status in (401, 404) and "Entry" not in name and "Revision" not in name):
-        why = (f"There is no model repo {repo_id!r} on the Hub (or it is private or gated): check the spelling, "
-               "e.g. 'ThomasSimonini/q-Taxi-v3'.")
+        why = _("There is no model repo {repo_id!r} on the Hub (or it is private or gated): check the spelling, "
+                "e.g. 'ThomasSimonini/q-Taxi-v3'.", repo_id=repo_id)
     elif "EntryNotFound" in name and "LocalEntry" not in name:
-        why = f"The repo {repo_id!r} has no file {filename!r}: check the file name on the repo's 'Files' tab."
+        why = _("The repo {repo_id!r} has no file {filename!r}: check the file name on the repo's 'Files' tab.",
+                repo_id=repo_id, filename=filename)
     elif "RevisionNotFound" in name:
-        why = f"The repo {repo_id!r} has no such revision: check the branch, tag or commit you asked for."
+        why = _("The repo {repo_id!r} has no such revision: check the branch, tag or commit you asked for.",
+                repo_id=repo_id)
     elif "LocalEntryNotFound" in name or _offline(err):
-        why = (f"{filename!r} of {repo_id!r} is not in the local Hub cache and the Hub cannot be reached "
-               "(offline mode or no internet). Connect, or unset HF_HUB_OFFLINE, and try again.")
+        why = _("{filename!r} of {repo_id!r} is not in the local Hub cache and the Hub cannot be reached "
+                "(offline mode or no internet). Connect, or unset HF_HUB_OFFLINE, and try again.",
+                filename=filename, repo_id=repo_id)
     elif status is not None:
-        why = f"The Hub answered {status} for {repo_id}/{filename}: {str(err)[:200]}. Check the repo id and try again."
+        why = _("The Hub answered {status} for {repo_id}/{filename}: {text}. Check the repo id and try again.",
+                status=status, repo_id=repo_id, filename=filename, text=str(err)[:200])
     else:
-        why = f"Could not download {filename!r} from {repo_id!r} ({name}: {str(err)[:200]}). Try again later."
+        why = _("Could not download {filename!r} from {repo_id!r} ({error}: {text}). Try again later.",
+                filename=filename, repo_id=repo_id, error=name, text=str(err)[:200])
     return HubLoadError(why)
 
 
@@ -113,33 +130,37 @@ def push_error(err, repo_id: str, folder: Path, kept: str, api) -> HubPushError:
     name = type(err).__name__
     user = repo_id.split("/")[0]
     if "Offline" in name:
-        why = "Offline mode is on (HF_HUB_OFFLINE=1), so nothing was uploaded."
+        why = _("Offline mode is on (HF_HUB_OFFLINE=1), so nothing was uploaded.")
     elif status == 401:
-        why = (f"The Hub refused your token (401 Unauthorized): it is missing, mistyped, expired or revoked. "
-               f"Create a token with WRITE access at {TOKENS_URL} and log in again (notebook_login(), "
-               "`hf auth login`, or the HF_TOKEN secret).")
+        why = _("The Hub refused your token (401 Unauthorized): it is missing, mistyped, expired or revoked. "
+                "Create a token with WRITE access at {url} and log in again (notebook_login(), "
+                "`hf auth login`, or the HF_TOKEN secret).", url=TOKENS_URL)
     elif status == 403:
         who = ""
         try:
             info = api.whoami()
             role = (info.get("auth", {}).get("accessToken", {}) or {}).get("role")
-            who = f" You are logged in as {str(info.get('name'))[:100]!r}" + (f" with a {role!r} token." if role else ".")
+            name_shown = str(info.get("name"))[:100]
+            who = " " + (_("You are logged in as {name!r} with a {role!r} token.", name=name_shown, role=role) if role
+                         else _("You are logged in as {name!r}.", name=name_shown))
         except Exception:
             pass
-        why = (f"The Hub refused to let this token write to {repo_id} (403 Forbidden).{who} Pushing needs a "
-               f"token with WRITE access (a 'read' token is refused): create one at {TOKENS_URL}. Also check "
-               f"that {user!r} is your username (or an organisation you may write to).")
+        why = _("The Hub refused to let this token write to {repo_id} (403 Forbidden).{who} Pushing needs a "
+                "token with WRITE access (a 'read' token is refused): create one at {url}. Also check "
+                "that {user!r} is your username (or an organisation you may write to).",
+                repo_id=repo_id, who=who, url=TOKENS_URL, user=user)
     elif status == 404:
-        why = f"The Hub answered 404 Not Found for {repo_id}: check the username part of the repo id."
+        why = _("The Hub answered 404 Not Found for {repo_id}: check the username part of the repo id.",
+                repo_id=repo_id)
     elif _busy(status):
-        why = f"Nothing was uploaded: {_busy(status)}."
+        why = _("Nothing was uploaded: {busy}.", busy=_busy(status))
     elif status is not None:
-        why = f"The Hub refused the upload ({status}): {str(err)[:200]}"
+        why = _("The Hub refused the upload ({status}): {text}", status=status, text=str(err)[:200])
     elif _offline(err):
-        why = ("Could not reach the Hub (no internet connection?). On Kaggle, switch Internet on in the "
-               "notebook's settings.")
+        why = _("Could not reach the Hub (no internet connection?). On Kaggle, switch Internet on in the "
+                "notebook's settings.")
     else:
-        why = f"The upload failed: {name}: {str(err)[:200]}"
+        why = _("The upload failed: {error}: {text}", error=name, text=str(err)[:200])
     return HubPushError(f"{why} {kept}", repo_id=repo_id, folder=folder, status=status, cause=err)
 
 
@@ -147,14 +168,16 @@ def card_error(err, repo_id: str, folder: Path, retry: str) -> HubPushError:
     """The repo's existing card could not be read: stop before anything is uploaded, so it is never lost."""
     status = hub_status(err)
     if isinstance(err, UnicodeDecodeError):
-        return HubPushError(
-            f"The model card (README.md) that {repo_id} already has is not UTF-8 text, so the kit cannot keep its text "
-            "and stopped before uploading anything. Open the repo on the Hub, edit README.md and save it as UTF-8 "
-            f"(or delete it), then upload again without retraining: {retry}.", repo_id=repo_id, folder=folder, cause=err)
-    what = _busy(status) or (f"the Hub answered {status}" if status is not None else
+        return HubPushError(_(
+            "The model card (README.md) that {repo_id} already has is not UTF-8 text, so the kit cannot keep its "
+            "text and stopped before uploading anything. Open the repo on the Hub, edit README.md and save it as "
+            "UTF-8 (or delete it), then upload again without retraining: {retry}.", repo_id=repo_id, retry=retry),
+            repo_id=repo_id, folder=folder, cause=err)
+    what = _busy(status) or (_("the Hub answered {status}", status=status) if status is not None else
                              f"{type(err).__name__}: {str(err)[:150]}")
-    return HubPushError(
-        f"Could not read the model card (README.md) that {repo_id} already has ({what}). The kit keeps an existing "
+    return HubPushError(_(
+        "Could not read the model card (README.md) that {repo_id} already has ({what}). The kit keeps an existing "
         "card's text, so it stopped before uploading anything rather than risk replacing your card: the repo is "
-        f"unchanged, and your local folder {folder}/ is intact. Once the Hub answers, upload again: {retry}.",
+        "unchanged, and your local folder {folder}/ is intact. Once the Hub answers, upload again: {retry}.",
+        repo_id=repo_id, what=what, folder=folder, retry=retry),
         repo_id=repo_id, folder=folder, status=status, cause=err)

@@ -6,12 +6,16 @@ built). A ``model.pt`` is never opened: the course's holds a whole pickled modul
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import re
 from pathlib import Path
 
 from helpers.hub.errors import HubLoadError, check_repo_id, hub_endpoint, load_error
 from helpers.hub.models import POLICY_FILE, QLEARNING_FILE, check_qtable
+from helpers.i18n import _
 from helpers.safe_pickle import (LIMITS, DamagedPickleError, PickleLimitError, read_model_bytes, safe_loads,
                                  short_repr)
 
@@ -38,8 +42,13 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
 
     download = dict(revision=revision, token=token, endpoint=hub_endpoint(endpoint), cache_dir=cache_dir,
                     local_files_only=local_files_only)
+    if not local_files_only and not _offline_mode() and not reachable(download["endpoint"]):
+        # No network: the library would retry each file for about 30 s, printing a line per retry. Serve it
+        # from the cache, or say at once that it is not there.
+        download["local_files_only"] = True
     try:
-        path = hf_hub_download(repo_id, filename, **download)
+        with quiet_retries():
+            path = hf_hub_download(repo_id, filename, **download)
     except Exception as err:
         raise load_error(err, repo_id, filename) from None
     model = load_model_file(path, policy_class=policy_class)
@@ -48,18 +57,80 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
     return model
 
 
+def find_models(tags, limit: int = 10, *, endpoint: str | None = None) -> list[str]:
+    """The ids of the Hub's models that carry every tag in ``tags`` (e.g. ``["q-learning", "Taxi-v3"]``), most
+    downloaded first. Offline, or when the Hub cannot be reached, a ``HubLoadError`` says so in one line at once
+    (no half minute of retries)."""
+    from huggingface_hub import HfApi
+
+    if _offline_mode():
+        raise HubLoadError(_("Offline (HF_HUB_OFFLINE=1): no search; the models below come from the local Hub "
+                             "cache."))
+    endpoint = hub_endpoint(endpoint)
+    if not reachable(endpoint):
+        raise HubLoadError(_("Could not search the Hub: it cannot be reached (no internet?). The models below "
+                             "load only if they are in the local Hub cache."))
+    try:
+        with quiet_retries():
+            return [info.id for info in HfApi(endpoint=endpoint).list_models(filter=list(tags), sort="downloads",
+                                                                             limit=limit)]
+    except Exception as err:  # the Hub is busy, or the connection broke
+        raise HubLoadError(_("Could not search the Hub ({error}: {text}). Try again later.",
+                             error=type(err).__name__, text=str(err)[:200])) from None
+
+
+def _offline_mode() -> bool:
+    from helpers.hub.push import _offline
+
+    return _offline()
+
+
+def reachable(endpoint: str | None = None, timeout: float = 3.0) -> bool:
+    """Whether the Hub's host answers a connection within ``timeout`` seconds. True behind a proxy (the
+    library goes through it; a direct connection says nothing)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    if any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+                                             "HTTP_PROXY", "http_proxy")):
+        return True
+    url = urlsplit(endpoint or constants.ENDPOINT)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname, port), timeout=timeout).close()
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def quiet_retries():
+    """huggingface_hub logs a warning for each retry of a failed request: the kit's own error says it once."""
+    logger = logging.getLogger("huggingface_hub")
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
 def _kind(name) -> str:
     name = Path(str(name)).name
     kind = _KINDS.get(Path(name).suffix.lower())
     if kind is None:
-        raise HubLoadError(f"Don't know how to load {name[:80]!r} safely: the kit loads .pkl (Q-learning models), "
-                           f"{POLICY_FILE} (policies pushed by the kit) and .json files.")
+        raise HubLoadError(_("Don't know how to load {name!r} safely: the kit loads .pkl (Q-learning models), "
+                             "{policy_file} (policies pushed by the kit) and .json files.", name=name[:80],
+                             policy_file=POLICY_FILE))
     if kind == "pt":
-        raise HubLoadError(
-            f"{name[:80]} is a pickled PyTorch file, which the kit never opens: the course's unit 4 saved the whole "
+        raise HubLoadError(_(
+            "{name} is a pickled PyTorch file, which the kit never opens: the course's unit 4 saved the whole "
             "module in it (torch.save(model)), and loading that runs code from the file. The kit publishes policies "
-            f"as {POLICY_FILE} instead (weights and layer sizes, no code). Ask the author to re-push with the kit; "
-            "if you trust the file, you can load it yourself with torch.load(path, weights_only=False).")
+            "as {policy_file} instead (weights and layer sizes, no code). Ask the author to re-push with the kit; "
+            "if you trust the file, you can load it yourself with torch.load(path, weights_only=False).",
+            name=name[:80], policy_file=POLICY_FILE))
     return kind
 
 
@@ -77,7 +148,8 @@ def _lake_from_card(model: dict, repo_id: str, filename: str, download: dict) ->
         stated = lake_settings(model)
         if ("map_name" in stated or "desc" in stated) and "is_slippery" in stated:
             return
-        card = Path(hf_hub_download(repo_id, "README.md", **download)).read_bytes()[:256 * 1024].decode("utf-8", "replace")
+        with quiet_retries():
+            card = Path(hf_hub_download(repo_id, "README.md", **download)).read_bytes()[:256 * 1024].decode("utf-8", "replace")
     except Exception:  # settings that make no sense (make_env_from_model says why), no card, offline...
         return
     front = card.split("\n---", 1)[0] if card.startswith("---") else ""
@@ -89,11 +161,17 @@ def _lake_from_card(model: dict, repo_id: str, filename: str, download: dict) ->
                                          ("is_slippery", slippery, "is_slippery" not in stated)) if missing}
     if filled:
         model.update(filled)
-        missing = " and ".join(what for key, what in (("map_name", "which map"), ("is_slippery", "whether the ice is "
-                                                      "slippery")) if key in filled)
         settings = ", ".join(f"{k}={v!r}" for k, v in filled.items())
-        print(f"{filename} does not say {missing}; its repo card's env tag is "
-              f"FrozenLake-v1-{size}{'' if slippery else '-no_slippery'}, so the kit set {settings}.")
+        tag = f"FrozenLake-v1-{size}{'' if slippery else '-no_slippery'}"
+        if len(filled) == 2:
+            print(_("{filename} does not say which map or whether the ice is slippery; its repo card's env tag is "
+                    "{tag}, so the kit set {settings}.", filename=filename, tag=tag, settings=settings))
+        elif "map_name" in filled:
+            print(_("{filename} does not say which map; its repo card's env tag is {tag}, so the kit set "
+                    "{settings}.", filename=filename, tag=tag, settings=settings))
+        else:
+            print(_("{filename} does not say whether the ice is slippery; its repo card's env tag is {tag}, so the "
+                    "kit set {settings}.", filename=filename, tag=tag, settings=settings))
 
 
 def load_model_file(path, *, policy_class=None):
@@ -117,23 +195,26 @@ def load_model_file(path, *, policy_class=None):
     try:
         return json.loads(data.decode("utf-8"))
     except RecursionError:
-        raise HubLoadError(f"{path.name[:80]} nests its JSON too deeply to read; it is not a file the kit wrote.") from None
+        raise HubLoadError(_("{name} nests its JSON too deeply to read; it is not a file the kit wrote.",
+                             name=path.name[:80])) from None
     except ValueError as err:  # UnicodeDecodeError and JSONDecodeError included
-        raise HubLoadError(f"{path.name[:80]} is not valid JSON ({str(err)[:120]}): it is damaged or incomplete; "
-                           "download it again.") from None
+        raise HubLoadError(_("{name} is not valid JSON ({error}): it is damaged or incomplete; download it again.",
+                             name=path.name[:80], error=str(err)[:120])) from None
 
 
 def _load_qlearning(data: bytes, source: str) -> dict:
     model = safe_loads(data, source)
     if not isinstance(model, dict):
-        raise HubLoadError(f"{source} holds a {type(model).__name__}, not a course Q-learning model (a dict with the "
-                           "env id, the hyperparameters and a 'qtable'). Check the file name on the repo's 'Files' tab.")
+        raise HubLoadError(_("{source} holds a {type}, not a course Q-learning model (a dict with the env id, the "
+                             "hyperparameters and a 'qtable'). Check the file name on the repo's 'Files' tab.",
+                             source=source, type=type(model).__name__))
     if "qtable" not in model:
         keys = ", ".join(short_repr(k) for k in list(model)[:10])
-        raise HubLoadError(f"{source} is a dict without a 'qtable' (its keys: {keys or 'none'}), so it is not a "
-                           "course Q-learning model. Check the file name on the repo's 'Files' tab.")
+        raise HubLoadError(_("{source} is a dict without a 'qtable' (its keys: {keys}), so it is not a course "
+                             "Q-learning model. Check the file name on the repo's 'Files' tab.",
+                             source=source, keys=keys or _("none")))
     model["qtable"] = check_qtable(model["qtable"], source=source)
     return model
 
 
-__all__ = ["load_from_hub", "load_model_file", "LIMITS"]
+__all__ = ["load_from_hub", "load_model_file", "find_models", "LIMITS"]

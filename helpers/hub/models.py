@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from helpers.hub.errors import HubLoadError
+from helpers.i18n import _
 from helpers.safe_pickle import short_repr
 
 QLEARNING_FILE = "q-learning.pkl"
@@ -50,7 +51,12 @@ def lake_settings(kwargs: Mapping, *, as_made: bool = False) -> dict:
         out["desc"] = [row if isinstance(row, str) else "".join(row) for row in kwargs["desc"]]
     elif kwargs.get("map_name") is not None:
         out["map_name"] = kwargs["map_name"]
-    slippery = kwargs.get("is_slippery", kwargs.get("slippery"))
+    key = "is_slippery" if kwargs.get("is_slippery") is not None else "slippery"
+    slippery = kwargs.get(key)
+    if isinstance(slippery, (str, bytes)):  # bool("False") is True: a quoted False would make the ice slippery
+        raise HubLoadError(_("{key} is the string {value}, and Python reads every non-empty string as true (even "
+                             "\"False\"), so the ice would be slippery. Write {key}=False or {key}=True, without "
+                             "quotes.", key=key, value=short_repr(slippery)))
     if slippery is not None:
         out["is_slippery"] = bool(slippery)
     if as_made:
@@ -130,18 +136,23 @@ def qlearning_model(config, qtable) -> dict:
 def check_env_id(env_id) -> str:
     """``env_id`` if it is one of the course's envs (``COURSE_ENV_IDS``)."""
     if env_id not in COURSE_ENV_IDS or type(env_id) is not str:
-        raise HubLoadError(f"This model names the env {short_repr(env_id)}, which is not one of the course's "
-                           f"({', '.join(COURSE_ENV_IDS)}); any other id, or a 'module:' prefix (Gymnasium would import that "
-                           "module), is never accepted from a model file. If you "
-                           "trust it, build the env yourself and pass it: evaluate_model(model, env).")
+        raise HubLoadError(_("This model names the env {env_id}, which is not one of the course's ({known}); any "
+                             "other id, or a 'module:' prefix (Gymnasium would import that module), is never accepted "
+                             "from a model file. If you trust it, build the env yourself and pass it: "
+                             "evaluate_model(model, env).", env_id=short_repr(env_id), known=", ".join(COURSE_ENV_IDS)))
     return env_id
 
 
 def _refuse_env_arg(env_id: str, key, value, allowed) -> None:
     shown = f"{str(key)[:40]}={short_repr(value)}"  # keys are names (checked to be str)
-    raise HubLoadError(f"This {env_id} model asks for the env argument {shown}, which the kit does not take "
-                       f"from a model file (it takes {', '.join(allowed) or 'none'} for {env_id}, with plain "
-                       f"values). If you trust it, pass it yourself: make_env_from_model(model, {key}=...).")
+    if allowed:
+        raise HubLoadError(_("This {env_id} model asks for the env argument {shown}, which the kit does not take "
+                             "from a model file (it takes {allowed} for {env_id}, with plain values). If you trust "
+                             "it, pass it yourself: make_env_from_model(model, {key}=...).",
+                             env_id=env_id, shown=shown, allowed=", ".join(allowed), key=key))
+    raise HubLoadError(_("This {env_id} model asks for the env argument {shown}, which the kit does not take "
+                         "from a model file (it takes none for {env_id}). If you trust it, pass it yourself: "
+                         "make_env_from_model(model, {key}=...).", env_id=env_id, shown=shown, key=key))
 
 
 def _check_lake_value(env_id: str, key: str, value) -> None:
@@ -157,10 +168,16 @@ def _check_lake_value(env_id: str, key: str, value) -> None:
             ok = all(isinstance(row, str) and 0 < len(row) <= MAX_LAKE_SIDE and set(row) <= set("SFHG")
                      for row in rows) and len({len(row) for row in rows}) == 1
     else:  # is_slippery / slippery
+        if isinstance(value, (str, bytes)):
+            raise HubLoadError(_("This {env_id} model stores {key} as the string {value}, and Python reads every "
+                                 "non-empty string as true (even \"False\"), so the kit does not guess. Pass it "
+                                 "yourself, without quotes: make_env_from_model(model, is_slippery=False) (or True).",
+                                 env_id=env_id, key=key, value=short_repr(value)))
         ok = isinstance(value, (bool, np.bool_))
     if not ok:
-        _refuse_env_arg(env_id, key, value, [f"map_name in {LAKE_MAPS}", f"desc (rows of S, F, H, G, at most "
-                                             f"{MAX_LAKE_SIDE}x{MAX_LAKE_SIDE})", "is_slippery/slippery (True/False)"])
+        allowed = [f"map_name in {LAKE_MAPS}", _("desc (rows of S, F, H, G, at most {side}x{side})", side=MAX_LAKE_SIDE),
+                   "is_slippery/slippery (True/False)"]
+        _refuse_env_arg(env_id, key, value, allowed)
 
 
 def file_env_kwargs(model: Mapping, trusted: Mapping = ()) -> dict:
@@ -169,8 +186,8 @@ def file_env_kwargs(model: Mapping, trusted: Mapping = ()) -> dict:
     env_id = check_env_id(model.get("env_id"))
     raw = model.get("env_kwargs") or {}
     if not isinstance(raw, Mapping) or not all(isinstance(k, str) for k in raw):
-        raise HubLoadError("This model's 'env_kwargs' is not a dict of named arguments; pass the env's arguments "
-                           "yourself: make_env_from_model(model, name=value).")
+        raise HubLoadError(_("This model's 'env_kwargs' is not a dict of named arguments; pass the env's "
+                             "arguments yourself: make_env_from_model(model, name=value)."))
     stated = dict(raw)
     if _is_lake(env_id):
         stated |= {k: model[k] for k in _LAKE_KEYS if model.get(k) is not None}
@@ -194,33 +211,38 @@ def file_env_kwargs(model: Mapping, trusted: Mapping = ()) -> dict:
     return {k: bool(v) for k, v in stated.items() if k not in trusted}
 
 
-def check_qtable(qtable, env=None, source: str = "This model") -> np.ndarray:
+def check_qtable(qtable, env=None, source: str | None = None) -> np.ndarray:
     """``qtable`` as an array, if it is a finite 2-D table of numbers (and, given ``env``, has one row per
-    state and one column per action of ``env``); a HubLoadError that says what is wrong otherwise."""
+    state and one column per action of ``env``); a HubLoadError that says what is wrong otherwise.
+    ``source`` names the model in the message (default "This model")."""
+    source = _("This model") if source is None else source
     try:
         with warnings.catch_warnings():  # NumPy 1.x warns, then makes an object array, for ragged lists
             warnings.simplefilter("ignore")
             q = np.asarray(qtable)
     except (ValueError, TypeError) as err:
-        raise HubLoadError(f"{source}'s 'qtable' is not a table of numbers ({err}).") from None
+        raise HubLoadError(_("{source}'s 'qtable' is not a table of numbers ({error}).", source=source,
+                             error=err)) from None
     if q.dtype.kind not in "iuf" or q.ndim != 2 or 0 in q.shape:
-        raise HubLoadError(f"{source}'s 'qtable' is not a 2-D table of numbers (it has shape {q.shape} and dtype "
-                           f"{q.dtype}); a Q-table has one row per state and one column per action.")
+        raise HubLoadError(_("{source}'s 'qtable' is not a 2-D table of numbers (it has shape {shape} and dtype "
+                             "{dtype}); a Q-table has one row per state and one column per action.",
+                             source=source, shape=q.shape, dtype=q.dtype))
     if not np.isfinite(q).all():
-        raise HubLoadError(f"{source}'s 'qtable' holds NaN or infinite values: training diverged or the file is "
-                           "damaged. Retrain (or download it again).")
+        raise HubLoadError(_("{source}'s 'qtable' holds NaN or infinite values: training diverged or the file is "
+                             "damaged. Retrain (or download it again).", source=source))
     if env is not None:
         n_states = getattr(env.observation_space, "n", None)
         n_actions = getattr(env.action_space, "n", None)
         env_id = getattr(getattr(env, "spec", None), "id", "this env")
         if n_states is None or n_actions is None:
-            raise HubLoadError(f"A Q-table needs an env with numbered states and actions; {env_id} has "
-                               f"{env.observation_space} observations.")
+            raise HubLoadError(_("A Q-table needs an env with numbered states and actions; {env_id} has "
+                                 "{space} observations.", env_id=env_id, space=env.observation_space))
         if q.shape != (int(n_states), int(n_actions)):
-            raise HubLoadError(f"{source}'s Q-table has shape {q.shape}, but {env_id} "
-                               f"({course_env_name(env_id, **env_kwargs_of(env))}) has {int(n_states)} states and "
-                               f"{int(n_actions)} actions: the model was trained on another env (another map?). "
-                               "Pass the env it was trained on.")
+            raise HubLoadError(_("{source}'s Q-table has shape {shape}, but {env_id} ({name}) has {states} states "
+                                 "and {actions} actions: the model was trained on another env (another map?). "
+                                 "Pass the env it was trained on.", source=source, shape=q.shape, env_id=env_id,
+                                 name=course_env_name(env_id, **env_kwargs_of(env)), states=int(n_states),
+                                 actions=int(n_actions)))
     return q
 
 
@@ -229,11 +251,14 @@ def eval_count(value, name: str, most: int) -> int:
     whole = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
     if whole and 1 <= value <= most:
         return int(value)
+    if whole and value == 0 and "episode" in name:
+        raise HubLoadError(_("{name} is 0: evaluating needs at least one episode. Set {name} to a positive number "
+                             "(the course uses 100 episodes of at most 99 steps).", name=name))
     if whole and value == 0:
-        raise HubLoadError(f"{name} is 0: evaluating needs at least one {'episode' if 'episode' in name else 'step'}. "
-                           f"Set {name} to a positive number (the course uses 100 episodes of at most 99 steps).")
-    raise HubLoadError(f"{name} must be a whole number from 1 to {most:,}; this model has {short_repr(value)}. "
-                       f"Set it yourself, e.g. model['{name}'] = 100.")
+        raise HubLoadError(_("{name} is 0: evaluating needs at least one step. Set {name} to a positive number "
+                             "(the course uses 100 episodes of at most 99 steps).", name=name))
+    raise HubLoadError(_("{name} must be a whole number from 1 to {most:,}; this model has {value}. Set it "
+                         "yourself, e.g. model['{name}'] = 100.", name=name, most=most, value=short_repr(value)))
 
 
 def eval_protocol(model: Mapping) -> tuple[int, int, list | None]:
@@ -243,9 +268,10 @@ def eval_protocol(model: Mapping) -> tuple[int, int, list | None]:
     max_steps = eval_count(model.get("max_steps"), "max_steps", MAX_EVAL_STEPS)
     n_eval = eval_count(model.get("n_eval_episodes"), "n_eval_episodes", MAX_EVAL_EPISODES)
     if max_steps * n_eval > MAX_EVAL_TOTAL_STEPS:
-        raise HubLoadError(f"max_steps x n_eval_episodes is {max_steps:,} x {n_eval:,} = {max_steps * n_eval:,} steps, "
-                           f"more than the {MAX_EVAL_TOTAL_STEPS:,} the kit plays (the course's Taxi evaluation is 99 x "
-                           "100). Set smaller values, e.g. model['n_eval_episodes'] = 100.")
+        raise HubLoadError(_("max_steps x n_eval_episodes is {steps:,} x {episodes:,} = {total:,} steps, more than "
+                             "the {most:,} the kit plays (the course's Taxi evaluation is 99 x 100). Set smaller "
+                             "values, e.g. model['n_eval_episodes'] = 100.", steps=max_steps, episodes=n_eval,
+                             total=max_steps * n_eval, most=MAX_EVAL_TOTAL_STEPS))
     return max_steps, n_eval, eval_seeds(model.get("eval_seed"))
 
 
@@ -258,8 +284,9 @@ def eval_seeds(value) -> list | None:
     if not isinstance(value, (list, tuple)) or len(value) > MAX_EVAL_EPISODES or not all(
             isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) and 0 <= s < 2**64
             for s in value):
-        raise HubLoadError(f"eval_seed must be a list of at most {MAX_EVAL_EPISODES:,} whole numbers (reset seeds); "
-                           f"this model has {short_repr(value)}. Set model['eval_seed'] = [] to evaluate unseeded.")
+        raise HubLoadError(_("eval_seed must be a list of at most {most:,} whole numbers (reset seeds); this model "
+                             "has {value}. Set model['eval_seed'] = [] to evaluate unseeded.",
+                             most=MAX_EVAL_EPISODES, value=short_repr(value)))
     return [int(s) for s in value]
 
 
@@ -277,24 +304,25 @@ def make_env_from_model(model: Mapping, **extra):
     from helpers.envs import make_env
 
     if not isinstance(model, Mapping):
-        raise HubLoadError(f"make_env_from_model expects the model dict, got {type(model).__name__}.")
+        raise HubLoadError(_("make_env_from_model expects the model dict, got {type}.", type=type(model).__name__))
     if "env_id" not in model:
-        raise HubLoadError("This model dict has no 'env_id', so the kit cannot tell which env it is for.")
+        raise HubLoadError(_("This model dict has no 'env_id', so the kit cannot tell which env it is for."))
     env_id = model["env_id"]
     kwargs = file_env_kwargs(model, trusted=extra) | extra
     if _is_lake(env_id):
         lake = lake_settings(kwargs)
         kwargs = {k: v for k, v in kwargs.items() if k not in _LAKE_KEYS} | lake
         if "is_slippery" not in lake:
-            raise HubLoadError(
-                f"This {env_id} model does not say whether its lake is slippery (no 'is_slippery' or "
+            raise HubLoadError(_(
+                "This {env_id} model does not say whether its lake is slippery (no 'is_slippery' or "
                 "'slippery' key). Gymnasium's default is slippery, which would quietly change the task. "
-                "Pass it yourself: make_env_from_model(model, is_slippery=False) (or True).")
+                "Pass it yourself: make_env_from_model(model, is_slippery=False) (or True).", env_id=env_id))
         if "map_name" not in lake and "desc" not in lake:
             states = check_qtable(model["qtable"]).shape[0] if "qtable" in model else None
             sizes = {16: "4x4", 64: "8x8"}
             if states not in sizes:
-                raise HubLoadError(f"This {env_id} model names no map ('map_name' or 'desc'); pass map_name=... .")
+                raise HubLoadError(_("This {env_id} model names no map ('map_name' or 'desc'); pass map_name=... .",
+                                     env_id=env_id))
             kwargs["map_name"] = sizes[states]
     env = make_env(env_id, **kwargs)
     if "qtable" in model:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.i18n import _
+
 from helpers.hub.card import RESULTS_START, card_body, card_metadata, write_card
 from helpers.hub.errors import (HubLoadError, HubPushError, card_error, check_repo_id, hub_endpoint, hub_status,
                                 push_error)
@@ -50,8 +52,11 @@ class PushResult:
     files: list = field(default_factory=list)
 
     def __str__(self) -> str:
-        where = f"pushed to {self.url}" if self.pushed else f"saved in {self.folder} (not uploaded)"
-        return f"{self.repo_id}: {self.mean_reward:.2f} +/- {self.std_reward:.2f} on {self.env_name}, {where}"
+        values = dict(repo_id=self.repo_id, mean=self.mean_reward, std=self.std_reward, env_name=self.env_name)
+        if self.pushed:
+            return _("{repo_id}: {mean:.2f} +/- {std:.2f} on {env_name}, pushed to {url}", url=self.url, **values)
+        return _("{repo_id}: {mean:.2f} +/- {std:.2f} on {env_name}, saved in {folder} (not uploaded)",
+                 folder=self.folder, **values)
 
 
 def push_to_hub(repo_id: str, model, *args, **kwargs) -> PushResult:
@@ -61,7 +66,8 @@ def push_to_hub(repo_id: str, model, *args, **kwargs) -> PushResult:
         return push_qlearning(repo_id, model, *args, **kwargs)
     if hasattr(model, "state_dict"):
         return push_policy(repo_id, model, *args, **kwargs)
-    raise TypeError(f"push_to_hub expects the Q-learning model dict or a torch policy, got {type(model).__name__}.")
+    raise TypeError(_("push_to_hub expects the Q-learning model dict or a torch policy, got {type}.",
+                      type=type(model).__name__))
 
 
 def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, local_repo_path=None,
@@ -74,8 +80,8 @@ def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, l
     check_repo_id(repo_id)
     missing = [k for k in ("env_id", "max_steps", "n_eval_episodes", "qtable") if k not in model]
     if missing:
-        raise ValueError(f"The Q-learning model dict lacks {missing}: build it with "
-                         "helpers.hub.qlearning_model(config, qtable) or add the course's keys.")
+        raise ValueError(_("The Q-learning model dict lacks {missing}: build it with "
+                           "helpers.hub.qlearning_model(config, qtable) or add the course's keys.", missing=missing))
     try:  # checked before anything runs: n_eval_episodes=0 would "evaluate" to NaN
         max_steps, n_eval, seeds = eval_protocol(model)
     except HubLoadError as err:
@@ -116,7 +122,7 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
     hp = dict(hyperparameters or {})
     env_id = hp.get("env_id") or getattr(getattr(eval_env, "spec", None), "id", None)
     if env_id is None:
-        raise ValueError("Pass the evaluation env (eval_env=...) or put 'env_id' in the hyperparameters.")
+        raise ValueError(_("Pass the evaluation env (eval_env=...) or put 'env_id' in the hyperparameters."))
     hp.setdefault("env_id", env_id)
     if eval_env is None:
         from helpers.envs import make_env
@@ -125,9 +131,9 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
     max_steps = int(hp.get("max_t", hp.get("max_steps", 1000)))
     n_eval = int(hp.get("n_evaluation_episodes", hp.get("n_eval_episodes", 10)))
     if n_eval < 1 or max_steps < 1:
-        raise ValueError(f"Evaluating needs at least one episode of at least one step; the hyperparameters say "
-                         f"n_evaluation_episodes={n_eval}, max_t={max_steps}. Set them to positive numbers (the "
-                         "course uses 10 episodes of 1000 steps for CartPole).")
+        raise ValueError(_("Evaluating needs at least one episode of at least one step; the hyperparameters say "
+                           "n_evaluation_episodes={n_eval}, max_t={max_steps}. Set them to positive numbers (the "
+                           "course uses 10 episodes of 1000 steps for CartPole).", n_eval=n_eval, max_steps=max_steps))
     seed = None if eval_seed is None else int(eval_seed)
     greedy = True if greedy is None else bool(greedy)
     options.setdefault("trained_with", provenance.recall(policy))  # set when reinforce or train_batched trained it
@@ -181,10 +187,11 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
     result = PushResult(repo_id, folder, results["mean_reward"], results["std_reward"], results["env_name"],
                         pushed=False, files=files)
     print(pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with")))
-    print(f"Saved in {folder}/: {', '.join(f for f in files if f != 'README.md')}, and the model card README.md.")
+    print(_("Saved in {folder}/: {files}, and the model card README.md.", folder=folder,
+            files=", ".join(f for f in files if f != "README.md")))
     print(checker_verdict((staging / "README.md").read_text(encoding="utf-8")))
     if dry_run or local_dir is not None:
-        print("Dry run: nothing was uploaded.")
+        print(_("Dry run: nothing was uploaded."))
         return result
     result.url = upload(folder, repo_id, token=token, endpoint=endpoint, private=private,
                         commit_message=commit_message)
@@ -196,12 +203,14 @@ def _check_env_matches(model: dict, env):
     """The env passed with a Q-learning model must be the one the model describes."""
     spec_id = getattr(getattr(env, "spec", None), "id", model["env_id"])
     if spec_id != model["env_id"]:
-        raise ValueError(f"The model says env_id={model['env_id']!r} but the env is {spec_id!r}.")
+        raise ValueError(_("The model says env_id={model_env!r} but the env is {env!r}.", model_env=model["env_id"],
+                           env=spec_id))
     stated, actual = stated_env_kwargs(model), env_kwargs_of(env)
     clash = {k: (stated[k], v) for k, v in actual.items() if k in stated and stated[k] != v}
     if clash:
-        raise ValueError(f"The model dict and the env disagree on {clash} (model, env): the card would "
-                         "describe another env than the one evaluated. Fix the dict or pass the right env.")
+        raise ValueError(_("The model dict and the env disagree on {clash} (model, env): the card would "
+                           "describe another env than the one evaluated. Fix the dict or pass the right env.",
+                           clash=clash))
     return env
 
 
@@ -210,9 +219,10 @@ def _results(repo_id, env_id, env_kwargs, mean, std, n_eval, evaluation) -> dict
 
     env_name = course_env_name(env_id, **env_kwargs)
     try:
-        mean, std = check_scores(mean, std, f"Evaluating {repo_id} on {env_name}")
+        mean, std = check_scores(mean, std, _("Evaluating {repo_id} on {env_name}", repo_id=repo_id,
+                                                                 env_name=env_name))
     except ValueError as err:
-        raise ValueError(f"{err} Nothing was saved.") from None
+        raise ValueError(_("{error} Nothing was saved.", error=err)) from None
     mark = PASS_MARKS.get(env_name)
     result = float(mean) - float(std)
     return {"env_id": env_id, "env_name": env_name, "env_kwargs": env_kwargs,
@@ -244,15 +254,16 @@ def _record_replay(path: Path, results: dict, policy, max_steps, seed, fps: int)
         env.close()
     except Exception as err:
         path.unlink(missing_ok=True)
-        warnings.warn(f"Could not record replay.mp4 ({type(err).__name__}: {err}); the push goes on without it.",
-                      stacklevel=3)
+        warnings.warn(_("Could not record replay.mp4 ({error}: {text}); the push goes on without it.",
+                        error=type(err).__name__, text=err), stacklevel=3)
 
 
 # ---- the export folder: never through a symbolic link --------------------------------------------------------
-def _no_link(path: Path, what: str = "") -> None:
+def _no_link(path: Path) -> None:
     if path.is_symlink():
-        raise FileExistsError(f"{path} is a symbolic link; the kit reads and writes its export files only as plain "
-                              f"files in a plain folder{what}. Remove the link (or push to a new folder) and try again.")
+        raise FileExistsError(_("{path} is a symbolic link; the kit reads and writes its export files only as "
+                                "plain files in a plain folder. Remove the link (or push to a new folder) and "
+                                "try again.", path=path))
 
 
 def read_file(path: Path) -> bytes:
@@ -297,13 +308,14 @@ def _export(staging: Path, folder: Path, repo_id: str, guard: bool = True) -> No
     previous = read_manifest(folder) if folder.is_dir() else None
     if guard and folder.exists():
         if not folder.is_dir():
-            raise FileExistsError(f"local_dir={str(folder)!r} is a file, not a folder: pass a new or empty folder.")
+            raise FileExistsError(_("local_dir={folder!r} is a file, not a folder: pass a new or empty folder.",
+                                    folder=str(folder)))
         clash = sorted(name for name in KIT_FILES if os.path.lexists(folder / name) and name not in (previous or []))
         if clash:
-            raise FileExistsError(
-                f"local_dir={str(folder)!r} already holds {', '.join(clash)}, which the kit did not write there (no "
-                f"{MANIFEST} lists them), so push_to_hub will not overwrite them. Pass a new or empty folder as "
-                "local_dir, or move those files away first.")
+            raise FileExistsError(_(
+                "local_dir={folder!r} already holds {files}, which the kit did not write there (no {manifest} lists "
+                "them), so push_to_hub will not overwrite them. Pass a new or empty folder as local_dir, or move "
+                "those files away first.", folder=str(folder), files=", ".join(clash), manifest=MANIFEST))
     folder.mkdir(parents=True, exist_ok=True)
     for name in (previous if guard else KIT_FILES) or []:
         if os.path.lexists(folder / name):
@@ -360,37 +372,39 @@ def upload(folder: Path, repo_id: str, *, token=None, endpoint=None, private=Non
     from huggingface_hub import CommitOperationAdd, HfApi, RepoCard, hf_hub_download
 
     retry = f"retry_push({str(folder)!r}, {repo_id!r})"
-    kept = f"Your model is saved in {folder}/ ; once fixed, upload it without retraining: {retry}."
+    kept = _("Your model is saved in {folder}/ ; once fixed, upload it without retraining: {retry}.",
+             folder=folder, retry=retry)
     listed = read_manifest(folder)
     if listed is None:
-        raise HubPushError(f"{folder} holds no {MANIFEST} (or not a readable, plain one): it is not a folder written by "
-                           "push_to_hub (or it was written by an older kit), so nothing was uploaded. Push the "
-                           "agent again with push_to_hub, which writes a fresh folder.", repo_id=repo_id, folder=folder)
+        raise HubPushError(_("{folder} holds no {manifest} (or not a readable, plain one): it is not a folder "
+                             "written by push_to_hub (or it was written by an older kit), so nothing was uploaded. "
+                             "Push the agent again with push_to_hub, which writes a fresh folder.", folder=folder,
+                             manifest=MANIFEST), repo_id=repo_id, folder=folder)
     try:  # every file is read here, without following links; the library only sees bytes
         files = {name: read_file(folder / name) for name in listed if os.path.lexists(folder / name)}
         body = files["README.md"].decode("utf-8")
         metadata = RepoCard(body).data.to_dict()
     except (OSError, KeyError) as err:
-        raise HubPushError(f"{folder}/ no longer holds the plain files push_to_hub wrote ({type(err).__name__}: "
-                           f"{str(err)[:100]}); push the agent again. Nothing was uploaded.", repo_id=repo_id,
-                           folder=folder) from None
+        raise HubPushError(_("{folder}/ no longer holds the plain files push_to_hub wrote ({error}: {text}); push "
+                             "the agent again. Nothing was uploaded.", folder=folder, error=type(err).__name__,
+                             text=str(err)[:100]), repo_id=repo_id, folder=folder) from None
     except UnicodeDecodeError:
-        raise HubPushError(f"{folder}/README.md is not UTF-8 text: open it in an editor, save it as UTF-8, then retry. "
-                           "Nothing was uploaded.", repo_id=repo_id, folder=folder) from None
+        raise HubPushError(_("{folder}/README.md is not UTF-8 text: open it in an editor, save it as UTF-8, then "
+                             "retry. Nothing was uploaded.", folder=folder), repo_id=repo_id, folder=folder) from None
     except Exception as err:  # the card was edited by hand and its YAML block no longer parses
-        raise HubPushError(f"{folder}/README.md has a metadata block (the YAML between the '---' lines at the "
-                           f"top) that cannot be read ({str(err)[:150]}); fix it, then retry. Nothing was uploaded.",
-                           repo_id=repo_id, folder=folder) from None
+        raise HubPushError(_("{folder}/README.md has a metadata block (the YAML between the '---' lines at the "
+                             "top) that cannot be read ({text}); fix it, then retry. Nothing was uploaded.",
+                             folder=folder, text=str(err)[:150]), repo_id=repo_id, folder=folder) from None
     if _offline():
-        raise HubPushError(f"Offline mode is on (HF_HUB_OFFLINE=1), so nothing was uploaded. Unset it "
-                           f"(os.environ.pop('HF_HUB_OFFLINE') and restart the kernel) when you are online. {kept}",
-                           repo_id=repo_id, folder=folder)
+        raise HubPushError(_("Offline mode is on (HF_HUB_OFFLINE=1), so nothing was uploaded. Unset it "
+                             "(os.environ.pop('HF_HUB_OFFLINE') and restart the kernel) when you are online. {kept}",
+                             kept=kept), repo_id=repo_id, folder=folder)
     token = _resolve_token(token)
     if not token:
         from helpers import runtime
 
-        raise HubPushError("You are not logged in to the Hugging Face Hub, so nothing was uploaded. "
-                           f"{runtime.login_hint()} {kept}", repo_id=repo_id, folder=folder)
+        raise HubPushError(_("You are not logged in to the Hugging Face Hub, so nothing was uploaded. {hint} {kept}",
+                             hint=runtime.login_hint(), kept=kept), repo_id=repo_id, folder=folder)
     endpoint = hub_endpoint(endpoint)
     api = HfApi(endpoint=endpoint, token=token)
     try:
@@ -416,5 +430,5 @@ def upload(folder: Path, repo_id: str, *, token=None, endpoint=None, private=Non
     except Exception as err:
         raise push_error(err, repo_id, folder, kept, api) from None
     url = url if url.startswith("http") else f"{endpoint or 'https://huggingface.co'}/{repo_id}"
-    print(f"Pushed to {url} (model card: {url}/blob/main/README.md)")
+    print(_("Pushed to {url} (model card: {url}/blob/main/README.md)", url=url))
     return url
