@@ -185,6 +185,10 @@ def _greedy_problem(Q, state, action) -> Problem | None:
         if values.shape == q.shape and np.array_equal(values, q):
             return Problem(_("it returned the whole row Qtable[state] ({n} values): return one action, the index "
                              "of the largest value (np.argmax, or a random choice among the tied ones).", n=n))
+        if values.dtype.kind in "iu" and values.size and set(values.ravel().tolist()) <= best:
+            return Problem(_("it returned the array {value} of the tied actions, not one action: np.where returns "
+                             "one array per dimension, and random.choice picked that array. Pick one action from "
+                             "np.flatnonzero(q == q.max()).", value=values.tolist()))
         if values.dtype == bool:
             return Problem(_("it returned the mask q == q.max() (True/False per action): return one action "
                              "index, picked from np.flatnonzero(q == q.max())."))
@@ -395,7 +399,8 @@ _AXES = {
     "future": ("max", "mean", "argmax", "no_gamma", "current_state", "none"),
     "terminal": ("reward", "bootstrap", "zero"),
     "truncated": ("future", "dropped"),
-    "update": ("step", "no_lr", "no_minus_q", "sign", "no_brackets", "whole_row", "next_state"),
+    "update": ("step", "no_lr", "no_minus_q", "sign", "no_brackets"),
+    "cell": ("state_action", "whole_row", "next_state"),
     "state": ("moves_on", "stale"),
 }
 _RIGHT = {axis: values[0] for axis, values in _AXES.items()}
@@ -430,9 +435,9 @@ def _hint(axis: str, value: str) -> str:
                               "Subtracting it, or writing (Q[s,a] - target), goes the wrong way."),
         ("update", "no_brackets"): _("learning_rate multiplied only the target: `Q[s,a] + learning_rate * target - "
                                      "Q[s,a]` lacks the brackets. Write Q[s,a] + learning_rate * (target - Q[s,a])."),
-        ("update", "whole_row"): _("the update changed every action of Qtable[state], the whole row: update only the "
+        ("cell", "whole_row"): _("the update changed every action of Qtable[state], the whole row: update only the "
                                    "action taken, Qtable[state, action]."),
-        ("update", "next_state"): _("the update changed a value of new_state, the state the agent arrived in: "
+        ("cell", "next_state"): _("the update changed a value of new_state, the state the agent arrived in: "
                                     "update the state it acted in, Qtable[state, action]."),
         ("state", "stale"): _("the updates all landed on the first state of the episode: after each step, move on "
                               "with `state = new_state`."),
@@ -457,12 +462,11 @@ def _replay(transitions, variant: dict) -> np.ndarray:
             target = earned
         else:
             target = earned + future
-        row = new_state if v["update"] == "next_state" else state
-        old = Q[row].copy() if v["update"] == "whole_row" else Q[row, action]
+        row = new_state if v["cell"] == "next_state" else state
+        old = Q[row].copy() if v["cell"] == "whole_row" else Q[row, action]
         new = {"step": old + lr * (target - old), "no_lr": target + 0 * old, "no_minus_q": old + lr * target,
-               "sign": old - lr * (target - old), "no_brackets": lr * target + 0 * old,
-               "whole_row": old + lr * (target - old), "next_state": old + lr * (target - old)}[v["update"]]
-        if v["update"] == "whole_row":
+               "sign": old - lr * (target - old), "no_brackets": lr * target + 0 * old}[v["update"]]
+        if v["cell"] == "whole_row":
             Q[row] = new
         else:
             Q[row, action] = new
@@ -536,14 +540,22 @@ def _check_update(fn) -> list[str]:
     if np.allclose(out, _PROBE_Q):
         raise Problem(_("the Q-table did not change: is the update line still a TODO?"))
     expected = _replay(env.transitions, {})
-    for _count, variant, mistakes in _VARIANTS:
-        if np.allclose(out, _replay(env.transitions, variant)):
-            if not mistakes:
-                return [_course_note()] if variant["terminal"] == "bootstrap" else []
-            s, a = np.unravel_index(np.argmax(np.abs(out - expected)), expected.shape)
-            evidence = _("Evidence: after two scripted episodes Q[{s}, {a}] is {got:.3f}, expected {want:.3f}.",
-                         s=int(s), a=int(a), got=out[s, a], want=expected[s, a])
-            raise Problem(" ".join([_hint(*m) for m in mistakes] + [evidence]))
+    matches = [(count, variant, mistakes) for count, variant, mistakes in _VARIANTS
+               if np.allclose(out, _replay(env.transitions, variant))]
+    if matches:
+        fewest = [m for m in matches if m[0] == matches[0][0]]
+        if not fewest[0][2]:
+            return [_course_note()] if fewest[0][1]["terminal"] == "bootstrap" else []
+        # Where the evidence fits several combinations (an overwritten row hides the target), name only the
+        # mistakes they all share.
+        shared = [m for m in fewest[0][2] if all(m in other for _c, _v, other in fewest)]
+        s, a = np.unravel_index(np.argmax(np.abs(out - expected)), expected.shape)
+        evidence = _("Evidence: after two scripted episodes Q[{s}, {a}] is {got:.3f}, expected {want:.3f}.",
+                     s=int(s), a=int(a), got=out[s, a], want=expected[s, a])
+        words = [_hint(*m) for m in shared or fewest[0][2]]
+        if shared and len(shared) < len(fewest[0][2]):
+            words.append(_("Fix this first: while it is there, the rest of the update cannot be checked."))
+        raise Problem(" ".join(words + [evidence]))
     s, a = np.unravel_index(np.argmax(np.abs(out - expected)), expected.shape)
     raise Problem(_("after two scripted episodes Q[{s}, {a}] is {got:.3f}, expected {want:.3f}. Check the target "
                     "(reward + gamma * max Q[new_state], the reward alone when terminated) and the update "
