@@ -107,3 +107,31 @@ def make_vec_env(env_id: str, n_envs: int, max_episode_steps: int | None = None,
         return gym.envs.registration.load_env_creator(spec.vector_entry_point)(n_envs, max_episode_steps=limit)
     return gym.vector.SyncVectorEnv([lambda: make_env(env_id, max_episode_steps=limit, **kwargs)] * n_envs,
                                     autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+
+# ---- what notebook 01 prints about its environments (the words live here, so they can be translated) ----------
+def show_spaces(env) -> None:
+    """Print what the agent observes and what it can do."""
+    print(_("Observation space: {space} -> {n} states", space=env.observation_space, n=env.observation_space.n))
+    print(_("Action space:      {space} -> {n} actions", space=env.action_space, n=env.action_space.n))
+
+
+def show_step(state, new_state, reward, terminated, truncated) -> None:
+    """Print one step of ``env.step`` in words (never a bare True/False)."""
+    if terminated:
+        print(_("state {state} -> {new_state}, reward {reward:g}: the episode ended (terminated: a hole or the goal).",
+                state=state, new_state=new_state, reward=reward))
+    elif truncated:
+        print(_("state {state} -> {new_state}, reward {reward:g}: the time limit cut the episode (truncated).",
+                state=state, new_state=new_state, reward=reward))
+    else:
+        print(_("state {state} -> {new_state}, reward {reward:g}: the episode goes on (neither terminated nor "
+                "truncated).", state=state, new_state=new_state, reward=reward))
+
+
+def show_taxi_state(env, state, state_space, action_space) -> None:
+    """Print Taxi's sizes and what ``state`` packs (``env.unwrapped.decode``)."""
+    row, col, passenger, destination = env.unwrapped.decode(state)
+    print(_("{states} states, {actions} actions", states=state_space, actions=action_space))
+    print(_("start state {state}: taxi at row {row}, column {col}; passenger at stand {passenger}, destination "
+            "{destination}", state=state, row=row, col=col, passenger=passenger, destination=destination))

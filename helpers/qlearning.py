@@ -219,3 +219,9 @@ def train_and_evaluate(config, seed: int | None = None, progress: bool = True):
                                              config.eval_seed)
     env.close()
     return Qtable, mean_reward, std_reward, episode_returns
+
+
+def show_hyperparameters(config) -> None:
+    """Print the values a ``defaults.QLearningConfig`` changes from the course's, in one line."""
+    print(_("learning_rate {lr:g}, gamma {gamma:g}, {episodes:,} episodes", lr=config.learning_rate,
+            gamma=config.gamma, episodes=config.n_training_episodes))

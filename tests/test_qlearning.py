@@ -368,20 +368,24 @@ def test_the_policy_cells_carry_the_courses_skeleton():
 
 
 def test_explain_lake_score_says_why_an_agent_scores_zero(capsys):
-    from helpers.checks.qlearning import explain_lake_score
+    from helpers.checks.qlearning import explain_lake_score, lake_score_reason
 
     walled = gym.make("FrozenLake-v1", desc=["SFH", "FHH", "HFG"], is_slippery=False)
-    assert "no path from S to G" in explain_lake_score(walled, np.zeros((9, 4)), 0.0)
+    assert "no path from S to G" in lake_score_reason(walled, np.zeros((9, 4)), 0.0)
     open_lake = gym.make("FrozenLake-v1", desc=["SFF", "FFF", "FFG"], is_slippery=False)
-    assert "never reached G" in explain_lake_score(open_lake, np.zeros((9, 4)), 0.0)
+    assert "never reached G" in lake_score_reason(open_lake, np.zeros((9, 4)), 0.0)
     argmax = lambda Q, s: int(np.argmax(Q[s]))  # noqa: E731  (ties always go to action 0, left)
-    assert "goes round in circles" in explain_lake_score(open_lake, np.ones((9, 4)), 0.0, argmax)
-    assert "always picks action 0 (left)" in explain_lake_score(open_lake, np.zeros((9, 4)), 0.0, argmax)
+    assert "goes round in circles" in lake_score_reason(open_lake, np.ones((9, 4)), 0.0, argmax)
+    assert "always picks action 0 (left)" in lake_score_reason(open_lake, np.zeros((9, 4)), 0.0, argmax)
     holey = gym.make("FrozenLake-v1", desc=["SHF", "FFF", "FFG"], is_slippery=False)
     right = np.zeros((9, 4))
     right[:, 2] = 1.0  # always right: from S straight into the hole next to it
-    assert "falls into the hole at row 0, column 1 after 1 steps" in explain_lake_score(holey, right, 0.0, argmax)
-    assert explain_lake_score(open_lake, np.ones((9, 4)), 1.0) is None
+    assert "falls into the hole at row 0, column 1 after 1 steps" in lake_score_reason(holey, right, 0.0, argmax)
+    assert lake_score_reason(open_lake, np.ones((9, 4)), 1.0) is None
+    explain_lake_score(walled, np.zeros((9, 4)), 0.0)
+    assert capsys.readouterr().out.startswith("   Why 0: no path from S to G")
+    explain_lake_score(open_lake, np.ones((9, 4)), 1.0)
+    assert capsys.readouterr().out == ""
 
 
 def test_show_solution_prints_the_plain_version_and_the_checks_accept_it(capsys, monkeypatch):

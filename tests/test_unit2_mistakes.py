@@ -418,3 +418,45 @@ def test_a_nearly_trained_taxi_gets_the_detour_advice(capsys):
         assert "detours" not in out
     else:
         assert "takes detours" in out and "drop-off (a negative mean)" not in out
+
+
+# ---- notebook 01's loose ends (issue 27, item 6) ---------------------------------------------------------------
+def test_is_slippery_as_text_gets_an_error_that_says_text_is_true():
+    from helpers.envs import make_env
+
+    with pytest.raises(ValueError, match="Python reads any non-empty text as true"):
+        make_env("FrozenLake-v1", map_name="4x4", is_slippery="False")
+
+
+def _own_map():
+    import nbformat
+
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        if cell.source.startswith("my_map = ["):
+            ns = {}
+            exec(cell.source.split("config =")[0], ns)
+            return ns["my_map"]
+    raise LookupError("my_map")
+
+
+def test_the_shipped_own_map_trains_and_a_zero_is_explained_from_the_learners_greedy():
+    from helpers import defaults
+
+    config = defaults.FROZENLAKE_8X8.replace(env_kwargs=dict(desc=_own_map(), is_slippery=False))
+    _, mean, _, _ = qlearning.train_and_evaluate(config, seed=0, progress=False)
+    assert mean == 1.0
+    lake = config.make_env()
+    untrained = np.zeros((lake.observation_space.n, 4))
+    argmax = _fill("greedy_policy", **{GREEDY_TODO: "action = np.argmax(q)"})["greedy_policy"]
+    assert "your greedy_policy always picks action 0 (left), as np.argmax does" in \
+        checks.lake_score_reason(lake, untrained, 0.0, argmax)
+    why = checks.lake_score_reason(lake, untrained, 0.0, _notebook_namespace()["greedy_policy"])
+    assert "Train longer" in why and "np.argmax" not in why  # ties broken at random: argmax is not the cause
+
+
+def test_the_notebook_prints_no_bare_booleans(capsys):
+    from helpers.envs import show_step
+
+    show_step(0, 1, 0.0, False, False)
+    out = capsys.readouterr().out
+    assert "the episode goes on" in out and "False" not in out and "True" not in out

@@ -727,9 +727,16 @@ def _greedy_walk(lake, Qtable, greedy, limit: int):
     return "wander", path
 
 
-def explain_lake_score(lake, Qtable, mean_reward, greedy_policy=None) -> str | None:
-    """One line on why a FrozenLake agent scored 0, from what its own greedy policy does on the map; prints it
-    and returns it. ``greedy_policy`` is the learner's (default: the kit's)."""
+def explain_lake_score(lake, Qtable, mean_reward, greedy_policy=None) -> None:
+    """Print one line on why a FrozenLake agent scored 0 (nothing when it scored): ``lake_score_reason``."""
+    why = lake_score_reason(lake, Qtable, mean_reward, greedy_policy)
+    if why:
+        print("   " + _("Why 0: {why}", why=why))
+
+
+def lake_score_reason(lake, Qtable, mean_reward, greedy_policy=None) -> str | None:
+    """Why a FrozenLake agent scored 0, from what its own greedy policy does on the map; None when it scored.
+    ``greedy_policy`` is the learner's (default: the kit's)."""
     if mean_reward > 0:
         return None
     greedy = greedy_policy or qlearning.greedy_policy
@@ -754,7 +761,16 @@ def explain_lake_score(lake, Qtable, mean_reward, greedy_policy=None) -> str | N
     else:
         outcome, path = _greedy_walk(lake, Qtable, greedy, limit=4 * desc.size)
         row, col = divmod(path[-1], ncol)
-        if outcome == "hole":
+        blank = next((p for p in path[:-1] if not np.any(Qtable[p])), None)
+        safe = int(np.sum(np.isin(desc, ["S", "F"])))
+        if outcome in ("hole", "wander") and blank is not None:
+            brow, bcol = divmod(blank, ncol)
+            why = _("the agent rarely reached G while training: only {k} of the {n} safe tiles have a value yet. "
+                    "On the path your greedy_policy takes from S, the tile at row {row}, column {col} still has "
+                    "every value at 0, so from there on the agent has nothing to follow. Train longer, or explore "
+                    "more (a larger min_epsilon or a smaller decay_rate).",
+                    k=int(np.count_nonzero(np.any(Qtable != 0, axis=1))), n=safe, row=brow, col=bcol)
+        elif outcome == "hole":
             why = _("following your greedy_policy from S, the agent falls into the hole at row {row}, column {col} "
                     "after {k} steps: the values along that path are still wrong. Train longer, or explore more "
                     "(a larger min_epsilon).", row=row, col=col, k=len(path) - 1)
@@ -773,5 +789,4 @@ def explain_lake_score(lake, Qtable, mean_reward, greedy_policy=None) -> str | N
             why = _("following your greedy_policy from S, the agent reaches G in {k} steps, so this table should "
                     "score: was the score measured on this table and this lake, with enough max_steps?",
                     k=len(path) - 1)
-    print("   " + _("Why 0: {why}", why=why))
     return why
