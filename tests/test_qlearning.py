@@ -380,7 +380,7 @@ def test_explain_lake_score_says_why_an_agent_scores_zero(capsys):
     holey = gym.make("FrozenLake-v1", desc=["SHF", "FFF", "FFG"], is_slippery=False)
     right = np.zeros((9, 4))
     right[:, 2] = 1.0  # always right: from S straight into the hole next to it
-    assert "falls into the hole at row 0, column 1 after 1 steps" in lake_score_reason(holey, right, 0.0, argmax)
+    assert "falls into the hole at row 0, column 1 after 1 step:" in lake_score_reason(holey, right, 0.0, argmax)
     assert lake_score_reason(open_lake, np.ones((9, 4)), 1.0) is None
     explain_lake_score(walled, np.zeros((9, 4)), 0.0)
     assert capsys.readouterr().out.startswith("   Why 0: no path from S to G")

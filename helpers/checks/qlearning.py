@@ -17,7 +17,7 @@ import numpy as np
 
 from helpers import qlearning
 from helpers.checks.exercises import Problem, adapt_call, run_check
-from helpers.i18n import _
+from helpers.i18n import _, ngettext
 from helpers.provenance import global_names, kit_calls, tracked
 
 # The two exercises that are lines of code rather than functions: their solutions, written once.
@@ -771,9 +771,12 @@ def lake_score_reason(lake, Qtable, mean_reward, greedy_policy=None) -> str | No
                     "more (a larger min_epsilon or a smaller decay_rate).",
                     k=int(np.count_nonzero(np.any(Qtable != 0, axis=1))), n=safe, row=brow, col=bcol)
         elif outcome == "hole":
-            why = _("following your greedy_policy from S, the agent falls into the hole at row {row}, column {col} "
-                    "after {k} steps: the values along that path are still wrong. Train longer, or explore more "
-                    "(a larger min_epsilon).", row=row, col=col, k=len(path) - 1)
+            why = ngettext("following your greedy_policy from S, the agent falls into the hole at row {row}, column "
+                           "{col} after {n} step: the values along that path are still wrong. Train longer, or "
+                           "explore more (a larger min_epsilon).",
+                           "following your greedy_policy from S, the agent falls into the hole at row {row}, column "
+                           "{col} after {n} steps: the values along that path are still wrong. Train longer, or "
+                           "explore more (a larger min_epsilon).", len(path) - 1, row=row, col=col)
         elif outcome == "loop":
             action = int(greedy(Qtable, path[-1]))
             why = _("following your greedy_policy from S, the agent reaches the tile at row {row}, column {col}, "
