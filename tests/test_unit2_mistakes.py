@@ -18,7 +18,8 @@ mistake stay in the message, as evidence under the name.
 | initialize_q_table | one row only | `np.zeros(state_space)` | "one value per state" |
 | initialize_q_table | sizes as two arguments | `np.zeros(state_space, action_space)` | "as two arguments" |
 | initialize_q_table | ones | `np.ones(...)` | "every value is 1 (np.ones)" |
-| initialize_q_table | np.empty / random | `np.empty(...)`, `np.random.rand(...)` | "some values are not 0" |
+| initialize_q_table | np.empty | `np.empty(...)` | "np.empty does not clear the memory" |
+| initialize_q_table | random values | `np.random.rand(...)` | "random starting values invent knowledge" |
 | initialize_q_table | fixed sizes | `np.zeros((16, 4))` | "not fixed numbers" |
 | initialize_q_table | a list | `[[0.0] * action_space] * state_space` | "a Python list" |
 | initialize_q_table | integers | `np.zeros(..., dtype=int)` | "use floats" |
@@ -26,7 +27,7 @@ mistake stay in the message, as evidence under the name.
 | greedy_policy | argmax over the whole table | `np.argmax(Qtable)` | "searches the whole table" |
 | greedy_policy | the value, not the action | `np.max(q)` | "the largest Q-value, not the action" |
 | greedy_policy | the whole row | `action = q` | "the whole row Qtable[state]" |
-| greedy_policy | choice from the mask | `np.random.choice(q == q.max())` | "picked from the mask" |
+| greedy_policy | choice from the mask | `np.random.choice(q == q.max())` | "a True/False value, not an action" |
 | greedy_policy | `q.max` without brackets | `np.flatnonzero(q == q.max)` | "missing its brackets" |
 | greedy_policy | choice from np.where's tuple | `np.random.choice(np.where(q == q.max()))` | "np.where returns" |
 | greedy_policy | np.argmax ties (the course's) | `np.argmax(q)` | ✅ + note "always picks action 0" |
@@ -175,7 +176,7 @@ TABLE_TODO = "Qtable = None  # TODO"
     ("Qtable = np.zeros(state_space, action_space)", "NumPy read the second one as a data type"),
     ("Qtable = np.ones((state_space, action_space))", "every value is 1 (np.ones)"),
     ("Qtable = np.empty((state_space, action_space))", "np.empty does not clear the memory"),
-    ("Qtable = np.random.rand(state_space, action_space)", "some values are not 0"),
+    ("Qtable = np.random.rand(state_space, action_space)", "random starting values invent knowledge"),
     ("Qtable = np.zeros((16, 4))", "not fixed numbers"),
     ("Qtable = [[0.0] * action_space] * state_space", "a Python list"),
     ("Qtable = np.zeros((state_space, action_space), dtype=int)", "use floats"),
@@ -202,7 +203,7 @@ GREEDY_TODO = "action = None  # TODO: one of the actions"
     ("action = np.argmax(Qtable)", "np.argmax(Qtable) without [state] searches the whole table"),
     ("action = np.max(q)", "the largest Q-value, not the action that has it"),
     ("action = q", "the whole row Qtable[state]"),
-    ("action = np.random.choice(q == q.max())", "np.random.choice picked from the mask"),
+    ("action = np.random.choice(q == q.max())", "a True/False value, not an action"),
     ("action = np.random.choice(np.flatnonzero(q == q.max))", "Is `q.max` missing its brackets?"),
     ("action = np.random.choice(np.where(q == q.max()))", "what np.where returns"),
     ("action = random.choice(np.where(q == q.max()))", "np.where returns one array per dimension"),
@@ -333,7 +334,8 @@ def test_train_two_mistakes_at_once_are_both_named(capsys):
     checks.check_train(_train(**{UPDATE: "Qtable[state] = target",
                                  TARGET: "target = reward + gamma * np.argmax(Qtable[new_state])"}))
     out = _verdict(capsys)
-    assert "the whole row" in out and "the learning rate is missing" in out and "cannot be checked" in out
+    assert "the learning rate is missing" in out and "The update changed every action of Qtable[state], the whole row" \
+        in out and "cannot be checked" in out
 
 
 def test_train_calling_the_kits_epsilon_greedy_is_flagged(capsys):

@@ -122,9 +122,14 @@ def check_initialize_q_table(initialize_q_table):
                 raise Problem(_("every value is 1 (np.ones): the agent knows nothing yet, so every value starts "
                                 "at 0. Use np.zeros."))
             if np.any(table != 0):
-                raise Problem(_("some values are not 0 (for example {value!r}): np.empty does not clear the memory "
-                                "it hands out, and random values invent knowledge. The agent knows nothing yet: "
-                                "use np.zeros.", value=float(table[table != 0][0])))
+                value = float(table[table != 0][0])
+                if value == 7.0:  # what the check left in the memory np.empty hands out again
+                    raise Problem(_("some values are not 0 (for example {value:g}, left in memory): np.empty does "
+                                    "not clear the memory it hands out. The agent knows nothing yet: use np.zeros.",
+                                    value=value))
+                raise Problem(_("some values are not 0 (for example {value:.3g}): random starting values invent "
+                                "knowledge the agent does not have. The agent knows nothing yet: use np.zeros.",
+                                value=value))
             if not np.issubdtype(table.dtype, np.floating):
                 raise Problem(_("the dtype is {dtype}; Q-values are fractions, so use floats (np.zeros gives "
                                 "float64 by default).", dtype=table.dtype))
@@ -177,7 +182,7 @@ def _greedy_problem(Q, state, action) -> Problem | None:
                          "np.flatnonzero(q == q.max()) for the tied actions, and pick one of them.",
                          value=action))
     if isinstance(action, (bool, np.bool_)):
-        return Problem(_("it returned {value!r}, True or False, not an action: np.random.choice picked from the "
+        return Problem(_("it returned {value!r}, a True/False value, not an action: np.random.choice picked from the "
                          "mask q == q.max(). Pick from the actions' indices: np.flatnonzero(q == q.max()).",
                          value=bool(action)))
     if isinstance(action, (np.ndarray, list)):
@@ -232,14 +237,14 @@ def check_greedy_policy(greedy_policy):
                 problem = _greedy_problem(Q, state, _call_greedy(fn, Q, state))
                 if problem:
                     raise problem
-            tied = Counter(int(a) if _is_int_action(a) else a for a in (_call_greedy(fn, Q, 77) for _ in range(60)))
+            tied = Counter(int(a) if _is_int_action(a) else a for a in (_call_greedy(fn, Q, 77) for _i in range(60)))
             for action in tied:
                 problem = _greedy_problem(Q, 77, action)
                 if problem:
                     raise problem
             if not np.array_equal(Q, before):
                 raise Problem(_("greedy_policy changed the Q-table: choosing an action only reads the table."))
-            fresh = Counter(int(_call_greedy(fn, Q, 42)) for _ in range(200))
+            fresh = Counter(int(_call_greedy(fn, Q, 42)) for _i in range(200))
         if len(fresh) == 1:
             notes.append(_("when all actions tie (a fresh Q-table) it always picks action {action}, as np.argmax "
                            "does. That is the course's version and it trains FrozenLake 4x4 and Taxi, but on the "
@@ -286,8 +291,8 @@ def check_epsilon_greedy_policy(epsilon_greedy_policy):
                                 "(an int).", epsilon=epsilon, value=action, kind=type(action).__name__))
             return int(action)
 
-        greedy = [(s, act(s, 0.0)) for s in states for _ in range(12)]
-        explore = Counter(act(s0, 1.0) for _ in range(100 * n))
+        greedy = [(s, act(s, 0.0)) for s in states for _i in range(12)]
+        explore = Counter(act(s0, 1.0) for _i in range(100 * n))
         wrong = [(s, a) for s, a in greedy if a != best[s]]
         if wrong:
             if set(explore) == {best[s0]}:
@@ -328,7 +333,7 @@ def check_epsilon_greedy_policy(epsilon_greedy_policy):
             raise Problem(_("with epsilon = 1 it should pick uniformly among the table's {n} actions, but actions "
                             "{missing} never came up. {fix}", n=n, missing=missing, fix=fix))
         expected = 0.5 + 0.5 / n
-        half = sum(act(s0, 0.5) == best[s0] for _ in range(3000)) / 3000
+        half = sum(act(s0, 0.5) == best[s0] for _i in range(3000)) / 3000
         if abs(half - expected) > 0.05:
             if _draws_twice(half, 0.5, n):
                 raise Problem(_("it draws a second random number: with epsilon = 0.5 the greedy action came up "
@@ -553,6 +558,7 @@ def _check_update(fn) -> list[str]:
         evidence = _("Evidence: after two scripted episodes Q[{s}, {a}] is {got:.3f}, expected {want:.3f}.",
                      s=int(s), a=int(a), got=out[s, a], want=expected[s, a])
         words = [_hint(*m) for m in shared or fewest[0][2]]
+        words = words[:1] + [w[:1].upper() + w[1:] for w in words[1:]]  # whole sentences, one after another
         if shared and len(shared) < len(fewest[0][2]):
             words.append(_("Fix this first: while it is there, the rest of the update cannot be checked."))
         raise Problem(" ".join(words + [evidence]))
