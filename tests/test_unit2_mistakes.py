@@ -30,6 +30,7 @@ mistake stay in the message, as evidence under the name.
 | greedy_policy | choice from the mask | `np.random.choice(q == q.max())` | "a True/False value, not an action" |
 | greedy_policy | `q.max` without brackets | `np.flatnonzero(q == q.max)` | "missing its brackets" |
 | greedy_policy | choice from np.where's tuple | `np.random.choice(np.where(q == q.max()))` | "np.where returns" |
+| greedy_policy | the kit's greedy_policy | `qlearning.greedy_policy(Qtable, state)` | ⚠️ "calls the kit's code" |
 | greedy_policy | np.argmax ties (the course's) | `np.argmax(q)` | ✅ + note "always picks action 0" |
 | epsilon_greedy_policy | comparison reversed | `if random_num < epsilon:` | "the wrong way round" |
 | epsilon_greedy_policy | never explores | explore: `greedy_policy(...)` | "it never explores" |
@@ -70,6 +71,7 @@ mistake stay in the message, as evidence under the name.
 | Taxi pass line | an untrained table | evaluate before training | advice "never trained" |
 | Taxi pass line | too little training | `n_training_episodes = 300` | advice naming the states visited |
 | Taxi pass line | close, with detours | a weaker run | advice "takes detours" |
+| lake challenge | the table dropped at once | `_, _, mean, std = train_on(config)` | (the cell keeps `Qtable`, so the pass line keeps its provenance) |
 """
 from __future__ import annotations
 
@@ -462,3 +464,22 @@ def test_the_notebook_prints_no_bare_booleans(capsys):
     show_step(0, 1, 0.0, False, False)
     out = capsys.readouterr().out
     assert "the episode goes on" in out and "False" not in out and "True" not in out
+
+
+def test_greedy_policy_that_calls_the_kits_is_flagged(capsys):
+    ns = _fill("greedy_policy", **{GREEDY_TODO: "action = qlearning.greedy_policy(Qtable, state)"})
+    checks.check_greedy_policy(ns["greedy_policy"])
+    assert "⚠️ greedy_policy: the checks pass, but your greedy_policy calls the kit's code" in _verdict(capsys)
+
+
+def test_every_lake_cell_keeps_the_table_its_pass_line_reports_on():
+    """A table dropped at once (`_, _, mean, std = train_on(...)`) takes its record of who trained it along: the
+    pass line would lose its provenance."""
+    import nbformat
+
+    cells = [c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if "train_on(" in c.source]
+    assert cells
+    for source in cells:
+        for line in source.splitlines():
+            if "= train_on(" in line:
+                assert line.split("=")[0].split(",")[0].strip() == "Qtable", line
