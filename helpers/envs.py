@@ -11,6 +11,8 @@ import warnings
 
 import gymnasium as gym
 
+from helpers.i18n import _
+
 PIXELCOPTER_ID = "Pixelcopter-PLE-v0"
 PONG_ID = "Pong-PLE-v0"
 
@@ -54,30 +56,39 @@ _taxi_is_alias = False
 def taxi_note() -> str:
     """One line the notebooks print so the Taxi substitution is never hidden."""
     if _taxi_is_alias:
-        return (f"Note: Gymnasium {gym.__version__} has no Taxi-v3, so the kit registered Taxi-v3 as Taxi-v4, "
-                "whose default dynamics, start states and rewards are identical.")
-    return f"Gymnasium {gym.__version__} ships Taxi-v3 itself."
+        return _("Note: Gymnasium {version} has no Taxi-v3, so the kit registered Taxi-v3 as Taxi-v4, whose default "
+                 "dynamics, start states and rewards are identical.", version=gym.__version__)
+    return _("Gymnasium {version} ships Taxi-v3 itself.", version=gym.__version__)
 
 
 def make_env(env_id: str, **kwargs) -> gym.Env:
     """``gym.make`` with a helpful message for an unknown id (typos are common in exercises) or an unknown
     FrozenLake map name."""
+    for flag in ("is_slippery", "is_rainy", "fickle_passenger"):
+        if isinstance(kwargs.get(flag), str):
+            raise ValueError(_("{flag} is the text {text!r}, in quotes. Python reads any non-empty text as true, "
+                               "so {flag}={text!r} would switch it on. Write {flag}=True or {flag}=False, without "
+                               "quotes.", flag=flag, text=kwargs[flag][:40]))
     if str(env_id).startswith("FrozenLake") and kwargs.get("map_name") is not None and kwargs.get("desc") is None:
         from gymnasium.envs.toy_text.frozen_lake import MAPS
 
         if kwargs["map_name"] not in MAPS:
-            raise ValueError(f"FrozenLake has no map {str(kwargs['map_name'])[:40]!r}; the known map names are "
-                             f"{', '.join(repr(m) for m in MAPS)}. For another size pass your own map as desc=[...] "
-                             "(rows of S, F, H, G), e.g. from gymnasium's generate_random_map(size=5).")
+            raise ValueError(_("FrozenLake has no map {name!r}; the known map names are {known}. For another size "
+                               "pass your own map as desc=[...] (rows of S, F, H, G), e.g. from gymnasium's "
+                               "generate_random_map(size=5).", name=str(kwargs["map_name"])[:40],
+                               known=", ".join(repr(m) for m in MAPS)))
     try:
         return gym.make(env_id, **kwargs)
     except gym.error.Error as err:
         if env_id in gym.envs.registration.registry:
             raise
         close = difflib.get_close_matches(env_id, list(gym.envs.registration.registry), n=3)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(f"Unknown environment id {env_id!r}.{hint} "
-                         "Check the spelling and the version suffix (-v1, -v3).") from err
+        if close:
+            raise ValueError(_("Unknown environment id {env_id!r}. Did you mean {close}? Check the spelling and the "
+                               "version suffix (-v1, -v3).", env_id=env_id,
+                               close=", ".join(repr(c) for c in close))) from err
+        raise ValueError(_("Unknown environment id {env_id!r}. Check the spelling and the version suffix (-v1, -v3).",
+                           env_id=env_id)) from err
 
 
 def make_vec_env(env_id: str, n_envs: int, max_episode_steps: int | None = None, **kwargs) -> gym.vector.VectorEnv:
@@ -87,7 +98,8 @@ def make_vec_env(env_id: str, n_envs: int, max_episode_steps: int | None = None,
     the env's own time limit (CartPole-v1: 500 steps), or earlier at ``max_episode_steps``. The PLE games use
     their NumPy version (all copies in one array step); any other id, Gymnasium's ``SyncVectorEnv``."""
     if type(n_envs) is not int or n_envs < 1:
-        raise ValueError(f"n_envs is the number of copies to play side by side, a whole number >= 1; got {n_envs!r}.")
+        raise ValueError(_("n_envs is the number of copies to play side by side, a whole number >= 1; got {n!r}.",
+                           n=n_envs))
     make_env(env_id, **kwargs).close()  # an unknown id or argument gets make_env's message here, once
     spec = gym.spec(env_id)
     limit = min((t for t in (spec.max_episode_steps, max_episode_steps) if t is not None), default=None)
@@ -95,3 +107,31 @@ def make_vec_env(env_id: str, n_envs: int, max_episode_steps: int | None = None,
         return gym.envs.registration.load_env_creator(spec.vector_entry_point)(n_envs, max_episode_steps=limit)
     return gym.vector.SyncVectorEnv([lambda: make_env(env_id, max_episode_steps=limit, **kwargs)] * n_envs,
                                     autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+
+
+# ---- what notebook 01 prints about its environments (the words live here, so they can be translated) ----------
+def show_spaces(env) -> None:
+    """Print what the agent observes and what it can do."""
+    print(_("Observation space: {space} -> {n} states", space=env.observation_space, n=env.observation_space.n))
+    print(_("Action space:      {space} -> {n} actions", space=env.action_space, n=env.action_space.n))
+
+
+def show_step(state, new_state, reward, terminated, truncated) -> None:
+    """Print one step of ``env.step`` in words (never a bare True/False)."""
+    if terminated:
+        print(_("state {state} -> {new_state}, reward {reward:g}: the episode ended (terminated: a hole or the goal).",
+                state=state, new_state=new_state, reward=reward))
+    elif truncated:
+        print(_("state {state} -> {new_state}, reward {reward:g}: the time limit cut the episode (truncated).",
+                state=state, new_state=new_state, reward=reward))
+    else:
+        print(_("state {state} -> {new_state}, reward {reward:g}: the episode goes on (neither terminated nor "
+                "truncated).", state=state, new_state=new_state, reward=reward))
+
+
+def show_taxi_state(env, state, state_space, action_space) -> None:
+    """Print Taxi's sizes and what ``state`` packs (``env.unwrapped.decode``)."""
+    row, col, passenger, destination = env.unwrapped.decode(state)
+    print(_("{states} states, {actions} actions", states=state_space, actions=action_space))
+    print(_("start state {state}: taxi at row {row}, column {col}; passenger at stand {passenger}, destination "
+            "{destination}", state=state, row=row, col=col, passenger=passenger, destination=destination))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.i18n import _
+
 
 def moving_average(values, window: int) -> np.ndarray:
     """Mean over the last ``window`` values (shorter at the start, so the curve starts at episode 1)."""
@@ -15,20 +17,22 @@ def moving_average(values, window: int) -> np.ndarray:
     return (cumsum[idx] - cumsum[start]) / (idx - start)
 
 
-def plot_training_curve(episode_returns, window: int = 100, title: str = "Training", ax=None):
+def plot_training_curve(episode_returns, window: int = 100, title: str | None = None, ax=None):
     """Each episode's return (faint) and its moving average (bold)."""
     import matplotlib.pyplot as plt
 
+    title = _("Training") if title is None else title
+
     ax = ax or plt.subplots(figsize=(8, 3.5))[1]
     if len(episode_returns) == 0:  # e.g. a course-style train that does not fill episode_returns
-        ax.text(0.5, 0.5, "no episode returns recorded: fill train(..., episode_returns=...) to see the curve",
+        ax.text(0.5, 0.5, _("no episode returns recorded: fill train(..., episode_returns=...) to see the curve"),
                 ha="center", va="center", transform=ax.transAxes)
         ax.set(title=title)
         return ax
     episodes = np.arange(1, len(episode_returns) + 1)
-    ax.plot(episodes, episode_returns, alpha=0.25, lw=0.8, label="episode return")
-    ax.plot(episodes, moving_average(episode_returns, window), lw=2, label=f"mean of last {window}")
-    ax.set(xlabel="episode", ylabel="return", title=title)
+    ax.plot(episodes, episode_returns, alpha=0.25, lw=0.8, label=_("episode return"))
+    ax.plot(episodes, moving_average(episode_returns, window), lw=2, label=_("mean of last {window}", window=window))
+    ax.set(xlabel=_("episode"), ylabel=_("return"), title=title)
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
     return ax
@@ -39,15 +43,17 @@ _ARROWS = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}
 _TILE_COLOURS = {b"S": "#9ecae1", b"F": "#deebf7", b"H": "#08306b", b"G": "#31a354"}
 
 
-def plot_frozenlake_policy(Qtable, env, ax=None, title: str = "Greedy policy"):
+def plot_frozenlake_policy(Qtable, env, ax=None, title: str | None = None):
     """The map with, on each tile, an arrow for the greedy action (a dot where nothing was learned)."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
 
+    title = _("Greedy policy") if title is None else title
     desc = np.asarray(env.unwrapped.desc)
     nrow, ncol = desc.shape
     if Qtable.shape[0] != nrow * ncol:
-        raise ValueError(f"The Q-table has {Qtable.shape[0]} rows but the map has {nrow * ncol} tiles.")
+        raise ValueError(_("The Q-table has {rows} rows but the map has {tiles} tiles: draw the table trained on "
+                           "this lake.", rows=Qtable.shape[0], tiles=nrow * ncol))
     ax = ax or plt.subplots(figsize=(0.6 * ncol + 1, 0.6 * nrow + 1))[1]
     for row in range(nrow):
         for col in range(ncol):
@@ -64,4 +70,14 @@ def plot_frozenlake_policy(Qtable, env, ax=None, title: str = "Greedy policy"):
                 ax.arrow(col + 0.5 - 0.25 * dx, row + 0.5 - 0.25 * dy, 0.4 * dx, 0.4 * dy,
                          head_width=0.18, head_length=0.12, length_includes_head=True, color="black")
     ax.set(xlim=(0, ncol), ylim=(nrow, 0), aspect="equal", xticks=[], yticks=[], title=title)
+    return ax
+
+
+def plot_epsilon_schedule(episodes, epsilons, ax=None):
+    """Epsilon against the episode number: how much the agent explores as training goes on."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(6, 2.5))[1]
+    ax.plot(episodes, epsilons)
+    ax.set(xlabel=_("episode"), ylabel="epsilon", title=_("Exploration schedule"))
     return ax

@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 
 from helpers import provenance
 from helpers.arguments import check_args
+from helpers.i18n import _
 
 # What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
 # the support names, never the exercises themselves, so the notebook's own functions stay the learner's.
@@ -68,7 +69,7 @@ def train(n_training_episodes: int, min_epsilon: float, max_epsilon: float, deca
                gamma=gamma, min_epsilon=min_epsilon, max_epsilon=max_epsilon, decay_rate=decay_rate)
     rng = np.random.default_rng(seed)
     env.reset(seed=seed)  # later resets continue this stream
-    for episode in tqdm(range(n_training_episodes), disable=not progress, desc="training", mininterval=0.5):
+    for episode in tqdm(range(n_training_episodes), disable=not progress, desc=_("training"), mininterval=0.5):
         epsilon = epsilon_at(episode, min_epsilon, max_epsilon, decay_rate)
         state, info = env.reset()
         total = 0.0
@@ -97,12 +98,13 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
     """
     check_args(max_steps=max_steps, n_eval_episodes=n_eval_episodes)
     if seed is not None and not hasattr(seed, "__len__"):
-        raise TypeError(f"evaluate_agent's seed is a list of reset seeds, one per episode (the course's eval_seed), "
-                        f"got {seed!r}: pass seed=[{seed!r}] * n_eval_episodes, a list such as "
-                        "defaults.TAXI_EVAL_SEEDS, or seed=None.")
+        raise TypeError(_("evaluate_agent's seed is a list of reset seeds, one per episode (the course's eval_seed), "
+                          "got {seed!r}: pass seed=[{seed!r}] * n_eval_episodes, a list such as "
+                          "defaults.TAXI_EVAL_SEEDS, or seed=None.", seed=seed))
     if seed is not None and len(seed) and len(seed) < n_eval_episodes:
-        raise ValueError(f"evaluate_agent got {len(seed)} seeds for {n_eval_episodes} episodes: pass at "
-                         f"least one seed per episode, or n_eval_episodes={len(seed)}, or seed=None.")
+        raise ValueError(_("evaluate_agent got {k} seeds for {n} episodes: pass at least one seed per episode, or "
+                           "n_eval_episodes={k}, or seed=None.", k=len(seed), n=n_eval_episodes))
+    _check_table_fits(Q, env)
     rng = np.random.default_rng(0)  # only breaks ties between equally good actions
     episode_rewards = []
     for episode in range(n_eval_episodes):
@@ -122,7 +124,84 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
     mean_reward = float(np.mean(episode_rewards))
     std_reward = float(np.std(episode_rewards))
     provenance.note_score(Q, mean_reward, std_reward)  # the pass line finds who trained this table
+    _EVALUATED.append((mean_reward, std_reward, _table_facts(Q)))  # and the advice, what the table holds
+    del _EVALUATED[:-50]
     return mean_reward, std_reward
+
+
+def _check_table_fits(Q, env) -> None:
+    """A Q-table for another environment gets a message that names both, not an IndexError mid-episode."""
+    states = getattr(getattr(env, "observation_space", None), "n", None)
+    actions = getattr(getattr(env, "action_space", None), "n", None)
+    shape = getattr(Q, "shape", None)
+    if states is None or actions is None:
+        return
+    env_id = getattr(getattr(env, "spec", None), "id", None) or type(env.unwrapped).__name__
+    if shape is None or len(shape) != 2:
+        raise ValueError(_("The Q-table is {kind} {shape}, not a table of {states} rows and {actions} columns: pass "
+                           "the table that train returned.", kind=type(Q).__name__, shape=shape or "",
+                           states=states, actions=actions))
+    if tuple(shape) != (states, actions):
+        raise ValueError(_("The Q-table has {rows} rows, but {env_id} has {states} states (and {actions} actions): "
+                           "it was made for another environment. Evaluate the table trained on this one (for Taxi, "
+                           "Qtable_taxi).", rows=shape[0], env_id=env_id, states=states, actions=actions))
+
+
+# What the kit's evaluate_agent saw in each table it scored: (mean, std, facts), newest last. The advice under a
+# failing pass line reads it, so that it fits the table at hand.
+_EVALUATED: list[tuple[float, float, dict]] = []
+
+
+def _table_facts(Q) -> dict:
+    Q = np.asarray(Q, dtype=float)
+    rows = np.any(Q != 0, axis=1)
+    # How far the rewards have spread back: the share of the states training reached whose best value is
+    # positive (a fully trained Taxi table: about 75%; after 300 episodes: about 20%).
+    positive = float(np.mean(Q[rows].max(axis=1) > 0)) if rows.any() else 0.0
+    return {"trained": bool(np.any(Q)), "visited": int(np.count_nonzero(rows)), "states": int(Q.shape[0]),
+            "positive": positive}
+
+
+def facts_for_score(mean: float, std: float) -> dict | None:
+    """What the table scored ``mean +/- std`` held (the newest match), if the kit's evaluate_agent scored it."""
+    for m, s, facts in reversed(_EVALUATED):
+        if m == float(mean) and s == float(std):
+            return facts
+    return None
+
+
+def taxi_advice(mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str:
+    """What to try when a Taxi agent fails, from what its evaluation saw: the table, the score, who trained it."""
+    facts = facts_for_score(mean_reward, std_reward) or {}
+    kit_trained = (trained_with or {}).get("train") == provenance.KIT
+    if facts and not facts["trained"]:
+        return _("Every value of the Q-table you evaluated is 0: it was never trained. Run the training cell before "
+                 "evaluating, and evaluate the table that train returned (Qtable_taxi).")
+    if mean_reward < 0:
+        if facts and facts["positive"] < 0.5:
+            return _("Most episodes end without a drop-off (mean {mean:.2f}): the greedy agent drives in circles. "
+                     "Only {share:.0%} of the states training reached have a positive value yet (a fully trained "
+                     "table: about 75%): the drop-off's reward has not spread back far enough. Train with more "
+                     "episodes (the course uses 25,000), then re-run training and evaluation.", mean=mean_reward,
+                     share=facts["positive"])
+        if kit_trained:
+            return _("Most episodes end without a drop-off (mean {mean:.2f}), and the kit's train trained this "
+                     "table, so the code is not the cause: compare the training cell's hyperparameters with the "
+                     "course's (learning_rate 0.7, gamma 0.95, 25,000 episodes) and re-run training.",
+                     mean=mean_reward)
+        if facts and (trained_with or {}).get("train") == provenance.YOURS:
+            return _("Most episodes end without a drop-off (mean {mean:.2f}), though the rewards have spread through "
+                     "the table ({share:.0%} of the states training reached have a positive value): the learned "
+                     "values lead the taxi in circles. Your train passed its check on small cases, so compare the "
+                     "training cell's hyperparameters with the course's (learning_rate 0.7, gamma 0.95, 25,000 "
+                     "episodes) and re-run training.", mean=mean_reward, share=facts["positive"])
+        return _("Most episodes end without a drop-off (mean {mean:.2f}): the greedy agent drives in circles. Train "
+                 "with the course's values (25,000 episodes, learning_rate 0.7, gamma 0.95) and evaluate the table "
+                 "train returned.", mean=mean_reward)
+    return _("The agent delivers ({mean:.2f} +/- {std:.2f}), but takes detours from some start states (the best "
+             "possible is 7.56 +/- 2.71 -> 4.85). Q-learning fixes a detour only by trying it again: train with more "
+             "episodes (n_training_episodes = 50000) or more exploration (min_epsilon = 0.2), then re-run training "
+             "and evaluation.", mean=mean_reward, std=std_reward)
 
 
 def train_from_config(config, seed: int | None = None, episode_returns: list | None = None, progress: bool = True):
@@ -146,3 +225,9 @@ def train_and_evaluate(config, seed: int | None = None, progress: bool = True):
                                              config.eval_seed)
     env.close()
     return Qtable, mean_reward, std_reward, episode_returns
+
+
+def show_hyperparameters(config) -> None:
+    """Print the values a ``defaults.QLearningConfig`` changes from the course's, in one line."""
+    print(_("learning_rate {lr:g}, gamma {gamma:g}, {episodes:,} episodes", lr=config.learning_rate,
+            gamma=config.gamma, episodes=config.n_training_episodes))

@@ -145,7 +145,7 @@ def test_checks_accept_a_learners_copy_of_the_references(capsys):
 @pytest.mark.parametrize("wrong, hint", [
     (lambda s, a: None, "still unfilled"),
     (lambda s, a: np.zeros((a, s)), "rows and columns swapped"),
-    (lambda s, a: np.ones((s, a)), "start at 0"),
+    (lambda s, a: np.ones((s, a)), "every value is 1 (np.ones)"),
     (lambda s, a: [[0] * a] * s, "NumPy array"),
     (lambda s, a: np.zeros((s, a), dtype=int), "floats"),
 ])
@@ -157,7 +157,7 @@ def test_initialize_q_table_check_rejects(wrong, hint, capsys):
 @pytest.mark.parametrize("wrong, hint", [
     (lambda Q, s: None, "still unfilled"),
     (lambda Q, s: int(np.argmax(Q)), "does not exist"),
-    (lambda Q, s: int(np.argmin(Q[s])), "pick the action with the largest value"),
+    (lambda Q, s: int(np.argmin(Q[s])), "np.argmin finds the worst action"),
     (lambda Q, s: float(np.argmax(Q[s])), "an int"),
 ])
 def test_greedy_policy_check_rejects(wrong, hint, capsys):
@@ -186,7 +186,7 @@ def _eps(explore_actions, flip=False):
 @pytest.mark.parametrize("wrong, hint", [
     (lambda Q, s, e: None, "still unfilled"),
     (_eps(4), "never came up"),
-    (_eps(6, flip=True), "epsilon = 0 it must always exploit"),
+    (_eps(6, flip=True), "the comparison with epsilon is the wrong way round"),
     (lambda Q, s, e: qlearning.greedy_policy(Q, s) if np.random.random() > e / 4 else int(np.random.randint(6)),
      "expected about 58%"),
 ])
@@ -202,13 +202,16 @@ def _my_epsilon_greedy(Q, s, eps):
     return int(np.random.randint(Q.shape[1]))
 
 
+epsilon_greedy_policy = _my_epsilon_greedy  # the name a notebook's train calls
+
+
 def _train_with(update):
     def train(n_training_episodes, min_epsilon, max_epsilon, decay_rate, env, max_steps, Qtable, learning_rate, gamma):
         for episode in range(n_training_episodes):
             eps = qlearning.epsilon_at(episode, min_epsilon, max_epsilon, decay_rate)
             state, _ = env.reset()
             for _ in range(max_steps):
-                action = _my_epsilon_greedy(Qtable, state, eps)
+                action = epsilon_greedy_policy(Qtable, state, eps)
                 new_state, reward, terminated, truncated, _ = env.step(action)
                 update(Qtable, state, action, reward, new_state, terminated, learning_rate, gamma)
                 if terminated or truncated:
@@ -265,7 +268,7 @@ def test_check_spaces(capsys):
 
 def test_strict_mode_raises(monkeypatch):
     monkeypatch.setenv("KIT_STRICT", "1")
-    with pytest.raises(ExerciseFailed, match="pick the action with the largest value"):
+    with pytest.raises(ExerciseFailed, match="np.argmin finds the worst action"):
         check_greedy_policy(lambda Q, s: int(np.argmin(Q[s])))
 
 
@@ -308,7 +311,7 @@ def _filled_train(action="action = epsilon_greedy_policy(Qtable, state, epsilon)
 @pytest.mark.parametrize("fill, hint", [
     (dict(update="Qtable[state, action] = target"), "the learning rate is missing"),
     (dict(target="target = reward if terminated else reward + np.max(Qtable[new_state])"), "multiply the best Q-value of new_state by gamma"),
-    (dict(target="target = reward if terminated else reward + gamma * np.mean(Qtable[new_state])"), "uses the best next action: np.max"),
+    (dict(target="target = reward if terminated else reward + gamma * np.mean(Qtable[new_state])"), "the average of Qtable[new_state]"),
     (dict(target="target = reward if terminated or truncated else reward + gamma * np.max(Qtable[new_state])"),
      "A truncated step still has a future"),
     (dict(drop="state = new_state"), "move on with `state = new_state`"),
@@ -365,14 +368,24 @@ def test_the_policy_cells_carry_the_courses_skeleton():
 
 
 def test_explain_lake_score_says_why_an_agent_scores_zero(capsys):
-    from helpers.checks.qlearning import explain_lake_score
+    from helpers.checks.qlearning import explain_lake_score, lake_score_reason
 
     walled = gym.make("FrozenLake-v1", desc=["SFH", "FHH", "HFG"], is_slippery=False)
-    assert "no path from S to G" in explain_lake_score(walled, np.zeros((9, 4)), 0.0)
+    assert "no path from S to G" in lake_score_reason(walled, np.zeros((9, 4)), 0.0)
     open_lake = gym.make("FrozenLake-v1", desc=["SFF", "FFF", "FFG"], is_slippery=False)
-    assert "never reached G" in explain_lake_score(open_lake, np.zeros((9, 4)), 0.0)
-    assert "goes round in circles" in explain_lake_score(open_lake, np.ones((9, 4)), 0.0)
-    assert explain_lake_score(open_lake, np.ones((9, 4)), 1.0) is None
+    assert "never reached G" in lake_score_reason(open_lake, np.zeros((9, 4)), 0.0)
+    argmax = lambda Q, s: int(np.argmax(Q[s]))  # noqa: E731  (ties always go to action 0, left)
+    assert "goes round in circles" in lake_score_reason(open_lake, np.ones((9, 4)), 0.0, argmax)
+    assert "always picks action 0 (left)" in lake_score_reason(open_lake, np.zeros((9, 4)), 0.0, argmax)
+    holey = gym.make("FrozenLake-v1", desc=["SHF", "FFF", "FFG"], is_slippery=False)
+    right = np.zeros((9, 4))
+    right[:, 2] = 1.0  # always right: from S straight into the hole next to it
+    assert "falls into the hole at row 0, column 1 after 1 step:" in lake_score_reason(holey, right, 0.0, argmax)
+    assert lake_score_reason(open_lake, np.ones((9, 4)), 1.0) is None
+    explain_lake_score(walled, np.zeros((9, 4)), 0.0)
+    assert capsys.readouterr().out.startswith("   Why 0: no path from S to G")
+    explain_lake_score(open_lake, np.ones((9, 4)), 1.0)
+    assert capsys.readouterr().out == ""
 
 
 def test_show_solution_prints_the_plain_version_and_the_checks_accept_it(capsys, monkeypatch):
