@@ -155,7 +155,11 @@ def characters_used() -> set[str]:
         for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] == "code":
                 chars.update("".join(cell["source"]))
-    return {c for c in chars if ord(c) > 0x2000}
+    import unicodedata
+
+    # Chinese characters and punctuation; emoji and their variation selectors come from the emoji font.
+    return {c for c in chars if ord(c) > 0x2000 and unicodedata.east_asian_width(c) in ("W", "F", "A")
+            and unicodedata.category(c) not in ("So", "Mn", "Cf")}
 
 
 def _common_chinese() -> set[str]:

@@ -320,7 +320,7 @@ def checker_verdict(card_text: str) -> str:
         if near:
             a = near[0]
             return _("Course checker: this repo counts for no assignment: for {label} it lacks {missing}.",
-                     label=a.label, missing=" and ".join(a.missing(card.tags, card.dataset)))
+                     label=a.label, missing=_(" and ").join(a.missing(card.tags, card.dataset)))
         env = card.dataset or (card.tags[0] if card.tags else "?")
         return _("Course checker: no course assignment uses {env}: this repo does not count towards the "
                  "certificate.", env=env)
@@ -336,7 +336,7 @@ def checker_verdict(card_text: str) -> str:
         else:
             parts.append(_("{label} (tags {env}, {library}): result {result:.2f} < {mark:g} not passed yet",
                            **values))
-    line = _("Course checker: counts for {assignments}.", assignments="; ".join(parts))
+    line = _("Course checker: counts for {assignments}.", assignments=_("; ").join(parts))
     if any(len(a.env_tags) > 1 and a.env_tags[0] not in card.tags for a in matches):
         line += " " + _("(Unit 6 reads {old} repos only when you have no {new} repo at all.)",
                         old=matches[0].env_tags[1], new=matches[0].env_tags[0])
@@ -948,8 +948,8 @@ def _check(client: _Client, username: str) -> Progress:
                            "block at the top of README.md, or push the agent again.", repo=repo, error=card.error))
             continue
         tags = set(card.tags) | set(by_id[repo]["tags"])
-        gaps = "; ".join(_("{missing} for {label}", missing=" and ".join(ASSIGNMENTS[i].missing(tags, card.dataset)),
-                           label=ASSIGNMENTS[i].label) for i in idx)
+        gaps = _("; ").join(_("{missing} for {label}", label=ASSIGNMENTS[i].label,
+                                missing=_(" and ").join(ASSIGNMENTS[i].missing(tags, card.dataset))) for i in idx)
         notes.append(_("{repo}: looks like a course agent, but the checker does not list it: it lacks {gaps}. Add what "
                        "is missing to README.md's metadata, or push it again with the kit.", repo=repo, gaps=gaps))
     return Progress(username, rows, notes + notes_bounds, client.base, blocked, bool(notes_bounds))

@@ -133,7 +133,10 @@ def avoided_words(text: str, rows: list[dict]) -> list[str]:
 
 
 # ---- what a Chinese learner reads at run time ----------------------------------------------------------------------
-_CODE_SPANS = re.compile(r"`[^`\n]*`|https?://\S+|\b[\w.-]+/[\w./-]+\b")
+_CODE_SPANS = re.compile(
+    r"`[^`\n]*`|https?://\S+|\b[\w.-]+/[\w./-]+\b"
+    # A library's own message, quoted as evidence: (PyTorch: ...), AttributeError: ... (the kit cannot translate it)
+    r"|(?:PyTorch|NumPy|Python|Gymnasium|huggingface_hub)\s*[:：][^）)\n]*|\b\w+(?:Error|Exception|Warning)\b\s*[:：][^）)\n]*")
 _ENGLISH_RUN = re.compile(r"\b[A-Za-z][A-Za-z']+(?:[ ,;:]+[A-Za-z][A-Za-z']*){3,}")
 
 

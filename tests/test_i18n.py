@@ -24,9 +24,10 @@ def _messages_in_code() -> dict[str, str]:
         with open(path, "rb") as handle:
             for lineno, _funcname, message, _comments in extract.extract_python(
                     handle, keywords={"_": None, "ngettext": (1, 2)}, comment_tags=(), options={}):
-                for msgid in (message if isinstance(message, tuple) else (message,)):
-                    if msgid:
-                        found.setdefault(msgid, f"{path.relative_to(ROOT)}:{lineno}")
+                # The message is the first argument (a plural's singular); later literals are other arguments.
+                msgid = message[0] if isinstance(message, tuple) else message
+                if msgid:
+                    found.setdefault(msgid, f"{path.relative_to(ROOT)}:{lineno}")
     return found
 
 

@@ -87,6 +87,9 @@ from helpers import provenance, qlearning, scoring, teaching
 from helpers.checks import qlearning as checks
 from helpers.checks.exercises import solution_cell
 
+from tests import languages
+from tests.languages import speak_the_test_language  # noqa: F401  (an autouse fixture)
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01_qlearning.ipynb"
 
 
@@ -140,8 +143,16 @@ def _verdict(capsys) -> str:
 
 
 def _rejected(out: str, exercise: str, words: str) -> None:
+    if languages.chinese():  # the same mistake, named in Chinese
+        assert f"❌ {exercise}" in out, out
+        languages.assert_all_chinese(out)
+        return
     assert f"❌ {exercise}:" in out, out
     assert words in out, out
+
+
+def pytest_generate_tests(metafunc):
+    languages.run_in_both_languages(metafunc, lambda name: name.endswith("_mistakes"))
 
 
 # ---- exercise 1: env ----------------------------------------------------------------------------------------

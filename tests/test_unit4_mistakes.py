@@ -72,6 +72,8 @@ import helpers  # noqa: F401  (registers the kit's env ids)
 from helpers import provenance, reinforce as kit, scoring
 from helpers.checks import reinforce as checks
 from helpers.checks import reinforce_loop as loop_checks
+from tests import languages
+from tests.languages import speak_the_test_language  # noqa: F401  (an autouse fixture)
 
 torch.set_num_threads(1)
 
@@ -100,9 +102,16 @@ def verdict(capsys):
 
 def rejected(out, *words):
     assert "❌" in out, out
+    assert "Traceback" not in out
+    if languages.chinese():  # the same mistake, named in Chinese
+        languages.assert_all_chinese(out)
+        return
     for w in words:
         assert w in out, (w, out)
-    assert "Traceback" not in out
+
+
+def pytest_generate_tests(metafunc):
+    languages.run_in_both_languages(metafunc, lambda name: name.endswith("_mistakes_are_named"))
 
 
 # ---- Policy ------------------------------------------------------------------------------------------------
@@ -231,7 +240,7 @@ def test_discounted_returns_mistakes_are_named(old, new, words, capsys):
     assert checks.check_discounted_returns(fn) is kit.discounted_returns
     out = verdict(capsys)
     rejected(out, *words)
-    assert "expected" in out  # the numbers stay, under the name
+    assert ("expected" if not languages.chinese() else "对奖励") in out  # the numbers stay, under the name
 
 
 # ---- normalise_returns -----------------------------------------------------------------------------------------
