@@ -41,15 +41,18 @@ _URL = re.compile(r"(colab\.research\.google\.com/github/|kaggle\.com/kernels/we
 _SETUP = re.compile(r'KIT_REPO, KIT_BRANCH = "([\w.-]+/[\w.-]+)", "([\w.-]+)"')
 
 
+READMES = [ROOT / "README.md", ROOT / "README.zh-CN.md"]
+
+
 def copies(text: str) -> list[tuple[str, str]]:
     """Every (repo, branch) pair written in ``text``: badge links and setup cells."""
     return [(m.group(2), m.group(3)) for m in _URL.finditer(text)] + [m.groups() for m in _SETUP.finditer(text)]
 
 
 def set_location(repo: str, branch: str = BRANCH) -> list[Path]:
-    """Rewrite every copy of the location (this file, README, notebooks). Returns the files changed."""
+    """Rewrite every copy of the location (this file, both READMEs, notebooks). Returns the files changed."""
     changed = []
-    files = [Path(__file__), ROOT / "README.md", *sorted((ROOT / NOTEBOOK_DIR).glob("*.ipynb"))]
+    files = [Path(__file__), *READMES, *sorted((ROOT / NOTEBOOK_DIR).glob("*.ipynb"))]
     for path in files:
         text = path.read_text(encoding="utf-8")
         new = _URL.sub(lambda m: f"{m.group(1)}{repo}/blob/{branch}/", text)

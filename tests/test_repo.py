@@ -52,9 +52,9 @@ def test_notebook_starts_with_the_same_setup_cell(path):
 
 
 def test_every_copy_of_the_location_agrees():
-    texts = [(ROOT / "README.md").read_text()] + [p.read_text() for p in NOTEBOOKS]
+    texts = [p.read_text() for p in location.READMES] + [p.read_text() for p in NOTEBOOKS]
     found = [pair for text in texts for pair in location.copies(text)]
-    assert len(found) >= 3 * len(NOTEBOOKS)
+    assert len(found) >= 3 * len(NOTEBOOKS) and location.copies(location.READMES[1].read_text())
     assert set(found) == {(location.GITHUB_REPO, location.BRANCH)}
 
 
@@ -66,12 +66,13 @@ def test_badge_urls_have_the_documented_shape():
 
 
 def test_set_location_rewrites_every_copy(tmp_path):
-    for name in ["README.md", "notebooks", "helpers"]:
+    for name in ["README.md", "README.zh-CN.md", "notebooks", "helpers"]:
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / name)
     code = "import sys; sys.path.insert(0, '.'); from helpers.location import set_location; set_location('acme/rl-kit', 'dev')"
     subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True)
-    texts = [(tmp_path / "README.md").read_text()] + [p.read_text() for p in (tmp_path / "notebooks").glob("*.ipynb")]
+    texts = [(tmp_path / n).read_text() for n in ("README.md", "README.zh-CN.md")] + \
+        [p.read_text() for p in (tmp_path / "notebooks").glob("*.ipynb")]
     assert {pair for t in texts for pair in location.copies(t)} == {("acme/rl-kit", "dev")}
     assert 'GITHUB_REPO = "acme/rl-kit"' in (tmp_path / "helpers" / "location.py").read_text()
 
