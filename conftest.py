@@ -9,6 +9,8 @@ machine: nothing one notebook writes can help another.
             learner would, in strict mode: every check passes and every graded agent was trained by that code;
   course/   the TODO cells filled with code written the course's way (``tests/course_solutions.py``): it must
             be accepted and train the agents just the same.
+  accepted/ (English notebooks with such an exercise) the solved copy with each wrong answer that a check accepts
+            with a note typed in (``ACCEPTED_MISTAKES``): the notebook still runs to the end.
 The Chinese twins (``NAME.zh-CN.ipynb``) run the same three ways; their copies also record what the kernel
 prints and end with a cell that fails on any untranslated English sentence in it (``tests/editions.py``).
 The test switches live here, never in a learner's cell: a first cell (the test preamble) sets the kernel's
@@ -34,7 +36,7 @@ BUILD = ROOT / "build" / "nbtest"
 EXPECTED = ROOT / "tests" / "expected_outputs.json"
 TODO_MARK = "# TODO-EXERCISE:"
 CHECK_OUTPUT_TAG = "nbval-check-output"
-VARIANTS = ("shipped", "solved", "course")
+VARIANTS = ("shipped", "solved", "course", "accepted")
 
 # Injected after the cell with this id: shorter training, so the whole suite runs in minutes on 2 cores.
 QUICK = {
@@ -88,6 +90,18 @@ def course_source(name: str) -> str:
     from tests.course_solutions import COURSE
 
     return COURSE[name]
+
+
+def accepted_source(name: str) -> str:
+    from tests.course_solutions import ACCEPTED_MISTAKES
+
+    return ACCEPTED_MISTAKES.get(name) or solution_source(name)
+
+
+def has_accepted_mistake(nb) -> bool:
+    from tests.course_solutions import ACCEPTED_MISTAKES
+
+    return any(exercise_name(c) in ACCEPTED_MISTAKES for c in nb.cells if c.cell_type == "code")
 
 
 def preamble(strict: bool, hub_cache: str, chinese: bool = False) -> str:
@@ -162,8 +176,10 @@ def build_copies(hub_cache: str) -> None:
             nb = nbformat.read(path, as_version=4)
             if variant == "course" and not any(exercise_name(c) for c in nb.cells if c.cell_type == "code"):
                 continue  # nothing to type in
-            name = base_name(path)
-            chinese = path.name != name
+            if variant == "accepted" and (ZH_SUFFIX in path.name or not has_accepted_mistake(nb)):
+                continue
+            base = base_name(path)
+            chinese = path.name != base
             wanted = expected.get(path.name, {})
             cells = []
             for cell in nb.cells:
@@ -172,20 +188,21 @@ def build_copies(hub_cache: str) -> None:
                     continue
                 name = exercise_name(cell)
                 if name and variant != "shipped":
-                    source = solution_source(name) if variant == "solved" else course_source(name)
+                    source = {"solved": solution_source, "course": course_source,
+                              "accepted": accepted_source}[variant](name)
                     cell.source = f"{TODO_MARK} {name} (filled in by the test harness)\n" + source
                 if checks_output(cell) and cell.get("id") in wanted:
                     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=wanted[cell["id"]])]
                     cell.execution_count = 1  # nbval ignores outputs of cells marked as never run
-                if cell.get("id") in QUICK.get(name, {}):
-                    quick = nbformat.v4.new_code_cell(QUICK[name][cell["id"]])
+                if cell.get("id") in QUICK.get(base, {}):
+                    quick = nbformat.v4.new_code_cell(QUICK[base][cell["id"]])
                     quick["id"] = f"test-quick-{cell['id']}"
                     cells.append(quick)
             first = nbformat.v4.new_code_cell(preamble(variant != "shipped", hub_cache, chinese))
             first["id"] = "test-preamble"
             cells.insert(0, first)
-            if name in PUSHED:
-                last = nbformat.v4.new_code_cell(provenance_check(PUSHED[name],
+            if base in PUSHED:
+                last = nbformat.v4.new_code_cell(provenance_check(PUSHED[base],
                                                                   "kit reference" if variant == "shipped" else "yours"))
                 last["id"] = "test-provenance"
                 cells.append(last)

@@ -138,8 +138,8 @@ sed -n '/short test summary info/,$p' "$work/unit.txt" | grep -v '^$' || tail -n
 if [ "$unit_rc" -ne 0 ]; then  # the failures themselves, not only their names
   sed -n '/^=* FAILURES =*$/,/short test summary info/p' "$work/unit.txt" | tail -n 200
 fi
-echo "== $platform: notebook 01 through nbval (shipped, solved and course copies)"
-KIT_PLATFORM_NOTEBOOKS=01_qlearning.ipynb python -m pytest -q -p platform_plugin -rfE build/nbtest \
+echo "== $platform: notebook 01, both editions, through nbval (shipped, solved and course copies)"
+KIT_PLATFORM_NOTEBOOKS=01_qlearning.ipynb,01_qlearning.zh-CN.ipynb python -m pytest -q -p platform_plugin -rfE build/nbtest \
   > "$work/notebook.txt" 2>&1
 nb_rc=$?
 if [ "$nb_rc" -ne 0 ]; then tail -n 200 "$work/notebook.txt"; else tail -n 3 "$work/notebook.txt"; fi
