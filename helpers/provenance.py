@@ -308,7 +308,7 @@ def all_yours(record: dict[str, str] | None) -> bool:
 
 # ---- records that travel with the trained agent --------------------------------------------------------------
 _RECORDS: dict[int, tuple[weakref.ref, dict]] = {}
-_SCORES: list[tuple[float, float, int]] = []  # (mean, std, id of the agent), newest last
+_SCORES: list[tuple[float, float, dict | None]] = []  # (mean, std, the agent's record then), newest last
 
 
 def remember(agent, record: dict[str, str]) -> None:
@@ -360,17 +360,18 @@ def _learners_call(trainer, frame) -> str | None:
 
 
 def note_score(agent, mean: float, std: float) -> None:
-    """The kit's evaluators call this: ``agent`` scored ``mean +/- std``."""
-    _SCORES.append((float(mean), float(std), id(_unwrap(agent))))
+    """The kit's evaluators call this: ``agent`` scored ``mean +/- std``. The record is copied now, so that the
+    pass line still says who trained the agent after the agent itself is gone (a cell that keeps only the score)."""
+    record = recall(agent)
+    _SCORES.append((float(mean), float(std), dict(record) if record is not None else None))
     del _SCORES[:-50]
 
 
 def record_for_score(mean: float, std: float) -> dict[str, str] | None:
     """The record of the agent most recently evaluated to exactly ``mean +/- std``."""
-    for m, s, key in reversed(_SCORES):
+    for m, s, record in reversed(_SCORES):
         if m == float(mean) and s == float(std):
-            entry = _RECORDS.get(key)
-            return dict(entry[1]) if entry and entry[0]() is not None else None
+            return dict(record) if record is not None else None
     return None
 
 

@@ -367,3 +367,20 @@ def test_the_failed_check_trailer_says_every_score_says_so_only_where_a_score_do
     check_greedy_policy(lambda Qtable, state: int(np.argmin(Qtable[state])))
     out = capsys.readouterr().out
     assert "❌ greedy_policy" in out and "`greedy_policy`, and every score says so." in out
+
+
+def test_the_pass_line_keeps_its_record_after_the_table_is_gone(lenient, capsys):
+    """A cell that keeps only the score (the table goes out of scope) still gets 'trained with ...'."""
+    import gc
+
+    from helpers.scoring import check_pass
+
+    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
+    table = _trained_table(_checked_unit2(ns), lake)
+    mean, std = qlearning.evaluate_agent(lake, 99, 5, table)
+    del table
+    gc.collect()
+    capsys.readouterr()
+    check_pass("FrozenLake-v1-4x4", mean, std)
+    assert "trained with your code" in capsys.readouterr().out
