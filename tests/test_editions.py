@@ -120,3 +120,12 @@ def test_an_avoided_word_is_caught():
     rows = [{"english": "agent", "chinese": "智能体", "avoid": ["代理"]}]
     assert editions.avoided_words("训练一个代理", rows) == ["'代理' (glossary: agent = 智能体)"]
     assert editions.avoided_words("训练一个智能体", rows) == []
+
+
+def test_english_sentences_are_found_in_chinese_output():
+    out = ("✅ greedy_policy：全部检查通过。\n"
+           "Taxi-v3: 7.56 +/- 2.71 -> 成绩4.85 >= 4.5 通过（用你的代码训练）\n"
+           "❌ act：`act` 崩溃了（PyTorch：mat1 and mat2 shapes cannot be multiplied）\n"
+           "已保存在 hub_exports/q-Taxi-v3/ 里\n"
+           "The notebook carries on with the kit's reference.\n")
+    assert editions.english_sentences(out) == ["The notebook carries on with the kit's reference."]
