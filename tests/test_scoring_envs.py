@@ -27,6 +27,9 @@ def test_pass_line_is_fixed_and_parseable():
 def test_check_pass_prints_and_returns(capsys):
     pytest.importorskip("torch")
     import helpers.reinforce  # noqa: F401  (registers unit 4's advice, as the notebook's imports do)
+    from helpers import provenance
+
+    provenance._SCORES.clear()  # no agent was evaluated here: no score may borrow an earlier test's record
 
     assert check_pass("Pixelcopter-PLE-v0", 10.0, 4.0) == True  # noqa: E712 (a Verdict, equal to the bool)
     assert check_pass("Pixelcopter-PLE-v0", 10.0, 6.0) == False  # noqa: E712

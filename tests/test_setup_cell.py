@@ -54,6 +54,6 @@ def test_the_setup_cell_is_collapsed_on_colab_kaggle_and_jupyter():
     """Colab folds a cell whose first line is a `# @title` form; Jupyter and Kaggle read the cell's metadata."""
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cell = nbformat.read(path, as_version=4).cells[1]
-        assert cell.cell_type == "code" and cell.source.startswith("# @title Setup"), path.name
+        assert cell.cell_type == "code" and cell.source.startswith("# @title "), path.name
         assert '{ display-mode: "form" }' in cell.source.splitlines()[0], path.name
         assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, path.name
