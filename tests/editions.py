@@ -85,6 +85,9 @@ def differences(english: dict, chinese: dict) -> list[str]:
         en_source, zh_source = "".join(en["source"]), "".join(zh["source"])
         cell = en.get("id")
         recorded = zh.get("metadata", {}).get("translation", {}).get("source_sha1")
+        zh_metadata = {k: v for k, v in zh.get("metadata", {}).items() if k != "translation"}
+        if zh_metadata != en.get("metadata", {}):
+            problems.append(f"cell {cell}: its metadata (tags, collapsed...) differs from the English cell's")
         if recorded != source_sha1(en_source):
             problems.append(f"cell {cell}: the English cell changed after it was translated "
                             "(metadata.translation.source_sha1 differs): update the translation")

@@ -129,3 +129,10 @@ def test_english_sentences_are_found_in_chinese_output():
            "已保存在 hub_exports/q-Taxi-v3/ 里\n"
            "The notebook carries on with the kit's reference.\n")
     assert editions.english_sentences(out) == ["The notebook carries on with the kit's reference."]
+
+
+def test_different_cell_metadata_is_caught(pair):
+    english, chinese = pair
+    changed = copy.deepcopy(chinese)
+    changed["cells"][1]["metadata"]["jupyter"] = {"source_hidden": False}
+    assert any("metadata" in p for p in editions.differences(english, changed))
