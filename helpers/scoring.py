@@ -55,41 +55,23 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
 
     mean_reward, std_reward = check_scores(mean_reward, std_reward)
     score = result(mean_reward, std_reward)
-    values = dict(env=env_name, mean=mean_reward, std=std_reward, score=score)
+    line = _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f}", env=env_name, mean=mean_reward,
+             std=std_reward, score=score)
     mark = PASS_MARKS.get(env_name)
     who = describe(trained_with)
+    notes = []
     if mark is None:
-        if who:
-            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} (no pass mark; {who})", who=who, **values)
-        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} (no pass mark)", **values)
-    values["mark"] = mark
-    kits_mark = env_name in KIT_MARKS
-    if score >= mark:
+        notes.append(_("no pass mark"))
+    elif score >= mark:
+        line = _("{line} >= {mark:g} PASS", line=line, mark=mark)
         if who and not all_yours(trained_with):  # a pass with the kit's code does not read like a real pass
-            if kits_mark:
-                return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS, but {who} "
-                         "(the kit's mark; the course has none)", who=who, **values)
-            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS, but {who}",
-                     who=who, **values)
-        if kits_mark and who:
-            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS "
-                     "(the kit's mark; the course has none; {who})", who=who, **values)
-        if kits_mark:
-            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS "
-                     "(the kit's mark; the course has none)", **values)
-        if who:
-            return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS ({who})",
-                     who=who, **values)
-        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} >= {mark:g} PASS", **values)
-    if kits_mark and who:
-        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} < {mark:g} FAIL "
-                 "(the kit's mark; the course has none; {who})", who=who, **values)
-    if kits_mark:
-        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} < {mark:g} FAIL "
-                 "(the kit's mark; the course has none)", **values)
-    if who:
-        return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} < {mark:g} FAIL ({who})", who=who, **values)
-    return _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f} < {mark:g} FAIL", **values)
+            line, who = _("{line}, but {who}", line=line, who=who), ""
+    else:
+        line = _("{line} < {mark:g} FAIL", line=line, mark=mark)
+    if env_name in KIT_MARKS:
+        notes.append(_("the kit's mark; the course has none"))
+    notes += [who] if who else []
+    return _("{line} ({notes})", line=line, notes=_("; ").join(notes)) if notes else line
 
 
 # What to try when an agent fails, by env name: each unit registers its own (``fn(mean, std, trained_with)``
