@@ -224,14 +224,15 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
     read = global_names(fn.__code__)
     as_globals = [n for n in missing if n in read]
     notes = []
+    names = provenance._join("`" + n + "`" for n in as_globals)
     if len(as_globals) == 1:
         notes.append(_("your {fn} reads {names} from the notebook, as the course's does; it works here because the "
                        "kit hands it over when it calls your function. Taking {names} as a parameter makes it work "
-                       "in any notebook.", fn=fn.__name__, names=f"`{as_globals[0]}`"))
+                       "in any notebook.", fn=fn.__name__, names=names))
     elif as_globals:
         notes.append(_("your {fn} reads {names} from the notebook, as the course's does; it works here because the "
                        "kit hands them over when it calls your function. Taking {names} as parameters makes it "
-                       "work in any notebook.", fn=fn.__name__, names=provenance._join(f"`{n}`" for n in as_globals)))
+                       "work in any notebook.", fn=fn.__name__, names=names))
 
     # Course-style parameters are the first of the kit's, in the same order: positional arguments then follow
     # the kit's order (``reinforce(policy, ..., print_every, env)``), else the learner's own.
@@ -283,8 +284,9 @@ def show_solution(fn: Callable) -> None:
     plain = teaching_version(fn)
     print(textwrap.dedent(inspect.getsource(plain)))
     if plain is not fn:
+        where = fn.__module__ + "." + fn.__name__
         print(_("# The notebook falls back to {name}: the same maths, tuned for speed and with its arguments "
-                "checked.", name=f"{fn.__module__}.{fn.__name__}"))
+                "checked.", name=where))
 
 
 def solution_cell(fn: Callable) -> str:
