@@ -22,6 +22,7 @@ One concern per module:
   runtime           Colab / Kaggle detection, the Kaggle token, a virtual display when one is needed
   location          the kit's GitHub location, set in one place
   i18n              the language of every message (English, Simplified Chinese): set_language, _()
+  catalogs          for maintainers: extract and compile the message catalogs, cut the plots' Chinese font
 
 Importing the package registers the kit's environment ids with Gymnasium; nothing heavy (torch,
 matplotlib, huggingface_hub) is imported until a module that needs it is.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import i18n
+from helpers import catalogs, i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 HELPERS = ROOT / "helpers"
@@ -18,7 +18,7 @@ from babel.messages import extract, pofile  # noqa: E402
 
 
 def _messages_in_code() -> dict[str, str]:
-    """msgid -> where it is, as `python -m helpers.i18n extract` finds them."""
+    """msgid -> where it is, as `python -m helpers.catalogs extract` finds them."""
     found = {}
     for path in sorted(HELPERS.rglob("*.py")):
         with open(path, "rb") as handle:
@@ -46,7 +46,7 @@ def test_every_message_in_the_code_is_translated(po):
     missing = [f"{where}: {msgid!r}" for msgid, where in _messages_in_code().items()
                if not (catalog.get(msgid) and catalog.get(msgid).string and not catalog.get(msgid).fuzzy)]
     assert not missing, (f"{len(missing)} message(s) without a {po.parent.parent.name} translation (run "
-                         "`python -m helpers.i18n extract`, translate them in the .po, then `... compile`):\n"
+                         "`python -m helpers.catalogs extract`, translate them in the .po, then `... compile`):\n"
                          + "\n".join(missing[:40]))
 
 
@@ -67,8 +67,8 @@ def test_translations_keep_every_placeholder(po):
 
 @pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.parent.parent.name)
 def test_the_compiled_catalog_is_up_to_date(po):
-    assert po.with_suffix(".mo").read_bytes() == i18n.compile_catalog(po), \
-        "kit.mo is older than kit.po: run `python -m helpers.i18n compile`"
+    assert po.with_suffix(".mo").read_bytes() == catalogs.compile_catalog(po), \
+        "kit.mo is older than kit.po: run `python -m helpers.catalogs compile`"
 
 
 def _bad_calls(tree: ast.AST, path: Path):
@@ -126,6 +126,6 @@ def test_the_plot_font_has_every_chinese_character_used():
     from matplotlib.ft2font import FT2Font
 
     have = {chr(code) for code in FT2Font(str(i18n.FONT)).get_charmap()}
-    missing = sorted(i18n.characters_used() - have)
+    missing = sorted(catalogs.characters_used() - have)
     assert not missing, (f"{len(missing)} characters missing from {i18n.FONT.name} ({''.join(missing[:50])}): "
-                         "run `python -m helpers.i18n font NotoSansSC-Regular.otf`")
+                         "run `python -m helpers.catalogs font NotoSansSC-Regular.otf`")
