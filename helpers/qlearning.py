@@ -15,6 +15,8 @@ from helpers.i18n import _
 # What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
 # the support names, never the exercises themselves, so the notebook's own functions stay the learner's.
 __all__ = ["np", "tqdm", "DEFAULT_RNG", "epsilon_at", "check_args"]
+# The plain versions of these references, as show_solution prints them and the solved notebook types them.
+PLAIN_VERSIONS = "helpers.teaching"
 
 # Used when the caller passes no generator; pass your own ``rng`` for reproducible runs.
 DEFAULT_RNG = np.random.default_rng()

@@ -36,6 +36,8 @@ from helpers.policies import PolicyNetwork, with_inputs
 # What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
 # the support names, never the exercises themselves, so the notebook's own functions stay the learner's.
 __all__ = ["np", "torch", "nn", "F", "Categorical", "deque", "device", "check_args"]
+# The plain versions of these references, as show_solution prints them and the solved notebook types them.
+PLAIN_VERSIONS = "helpers.teaching_unit4"
 
 # One device for the whole module. A policy this small trains as fast on a CPU as on a GPU (the cost is
 # the environment and Python, not the maths), but the code runs on either.

@@ -57,6 +57,3 @@ def train(n_training_episodes, min_epsilon, max_epsilon, decay_rate, env, max_st
         if episode_returns is not None:
             episode_returns.append(total)
     return Qtable
-
-# Unit 4's loop, the plain way (``helpers.teaching_unit4``): ``teaching_version`` finds it here by name.
-from helpers.teaching_unit4 import reinforce  # noqa: E402,F401

@@ -185,6 +185,15 @@ def test_importing_helpers_stays_light():
     assert out.strip() == "[]"
 
 
+def test_unit_2_and_its_solutions_work_without_torch():
+    """Colab's package set is tested without torch: unit 2's checks and plain solutions must not import it."""
+    code = ("import sys, conftest; from helpers.checks import exercises, qlearning as checks; "
+            "[conftest.solution_source(n) for n in ('initialize_q_table', 'greedy_policy', 'epsilon_greedy_policy', "
+            "'train')]; exercises.show_solution(checks.qlearning.train); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False"
+
+
 def test_nothing_unpickles_or_torch_loads_unsafely():
     """No pickle.load(s) or Unpickler anywhere in helpers (every subfolder), every torch.load passes
     weights_only=True, and the guard sees the kit's real load sites, so it can never pass empty."""

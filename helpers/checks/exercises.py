@@ -268,11 +268,15 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
 
 # ---- solutions ---------------------------------------------------------------------------------------------------
 def teaching_version(fn: Callable) -> Callable:
-    """The plain version of reference ``fn`` (``helpers.teaching``) where the reference is tuned, else ``fn``."""
-    from helpers import teaching
+    """The plain version of reference ``fn`` where the reference is tuned, else ``fn``: each unit's reference module
+    names the module of its plain versions (``PLAIN_VERSIONS``: ``helpers.teaching``, ``helpers.teaching_unit4``)."""
+    import importlib
 
-    plain = getattr(teaching, getattr(fn, "__name__", ""), None)
-    return plain if provenance._in_kit(fn) and inspect.isfunction(plain) else fn
+    where = getattr(inspect.getmodule(fn), "PLAIN_VERSIONS", None)
+    if not where or not provenance._in_kit(fn):
+        return fn
+    plain = getattr(importlib.import_module(where), getattr(fn, "__name__", ""), None)
+    return plain if inspect.isfunction(plain) else fn
 
 
 def show_solution(fn: Callable) -> None:
