@@ -224,7 +224,7 @@ def adapt_call(fn, reference) -> tuple[Callable, list[str]]:
     read = global_names(fn.__code__)
     as_globals = [n for n in missing if n in read]
     notes = []
-    names = provenance._join("`" + n + "`" for n in as_globals)
+    names = provenance._join("`" + n + "`" for n in as_globals) if as_globals else ""
     if len(as_globals) == 1:
         notes.append(_("your {fn} reads {names} from the notebook, as the course's does; it works here because the "
                        "kit hands it over when it calls your function. Taking {names} as a parameter makes it work "
