@@ -53,7 +53,7 @@ PUSHED = {
     "03_reinforce.ipynb": ["Reinforce-CartPole-v1", "Reinforce-Pixelcopter-PLE-v0", "Reinforce-Pong-PLE-v0"],
 }
 
-ZH_SUFFIX = ".zh-CN"
+from tests.editions import ZH_SUFFIX  # noqa: E402  (NAME.zh-CN.ipynb: the Chinese twin)
 
 
 def base_name(path: Path) -> str:
