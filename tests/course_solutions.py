@@ -180,3 +180,34 @@ def reinforce_loss(log_probs, returns):
     return -(log_probs * returns).mean()
 ''',
 }
+
+
+# The loop's TODO cell filled in as a beginner fills it (the learner's own names and layout): the tests type their
+# mistakes into this.
+BEGINNER_LOOP = """
+def reinforce(policy, optimizer, n_training_episodes, max_t, gamma, print_every, env):
+    scores_deque = deque(maxlen=100)
+    scores = []
+    for i_episode in range(1, n_training_episodes + 1):
+        saved_log_probs, rewards = [], []
+        state, info = env.reset()
+        for t in range(max_t):
+            action, log_prob = policy.act(state)
+            saved_log_probs.append(log_prob)
+            state, reward, terminated, truncated, info = env.step(action)
+            rewards.append(reward)
+            if terminated or truncated:
+                break
+        scores_deque.append(sum(rewards))
+        scores.append(sum(rewards))
+
+        returns = normalise_returns(discounted_returns(rewards, gamma))
+        loss = reinforce_loss(torch.cat(saved_log_probs), returns)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+        if print_every and i_episode % print_every == 0:
+            print(f"Episode {i_episode}\\tAverage score (last 100): {np.mean(scores_deque):.2f}")
+    return scores
+"""

@@ -55,8 +55,6 @@ the cells after the check run them, so that a ✅ holds for what the notebook do
 Advice under a failing pass line (what no check can see alone) is tested at the end: a curve that never
 climbed, an optimizer built on another policy's parameters, a policy that never plays an action.
 """
-import inspect
-import math
 
 import gymnasium as gym
 import numpy as np
@@ -73,6 +71,7 @@ from helpers import provenance, reinforce as kit, scoring
 from helpers.checks import reinforce as checks
 from helpers.checks import reinforce_loop as loop_checks
 from tests import languages
+from tests.course_solutions import BEGINNER_LOOP
 from tests.languages import speak_the_test_language  # noqa: F401  (an autouse fixture)
 
 torch.set_num_threads(1)
@@ -315,33 +314,7 @@ def test_reinforce_loss_mean_is_accepted_and_trains(capsys):
 
 
 # ---- reinforce (the loop) ---------------------------------------------------------------------------------------
-LOOP = """
-def reinforce(policy, optimizer, n_training_episodes, max_t, gamma, print_every, env):
-    scores_deque = deque(maxlen=100)
-    scores = []
-    for i_episode in range(1, n_training_episodes + 1):
-        saved_log_probs, rewards = [], []
-        state, info = env.reset()
-        for t in range(max_t):
-            action, log_prob = policy.act(state)
-            saved_log_probs.append(log_prob)
-            state, reward, terminated, truncated, info = env.step(action)
-            rewards.append(reward)
-            if terminated or truncated:
-                break
-        scores_deque.append(sum(rewards))
-        scores.append(sum(rewards))
-
-        returns = normalise_returns(discounted_returns(rewards, gamma))
-        loss = reinforce_loss(torch.cat(saved_log_probs), returns)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-        if print_every and i_episode % print_every == 0:
-            print(f"Episode {i_episode}\\tAverage score (last 100): {np.mean(scores_deque):.2f}")
-    return scores
-"""
+LOOP = BEGINNER_LOOP
 PIECES = {"discounted_returns": kit.discounted_returns, "normalise_returns": kit.normalise_returns,
           "reinforce_loss": kit.reinforce_loss}
 
