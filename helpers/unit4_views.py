@@ -28,8 +28,7 @@ def describe_pixelcopter(env, state) -> None:
     print(_("Action space: {space} (0 = thrust, 1 = do nothing)", space=env.action_space))
     names = [_("y"), _("velocity"), _("dist. to ceiling"), _("dist. to floor"), _("next block: distance"),
              _("block top"), _("block bottom")]
-    for name, value in zip(names, state):
-        print(f"  {name:22s} {value:7.2f}")
+    _show_state(names, state, width=22, digits=7)
 
 
 def describe_pong(env, state) -> None:
@@ -38,8 +37,16 @@ def describe_pong(env, state) -> None:
     print(_("Action space: {space} (0 = up, 1 = down, 2 = do nothing)", space=env.action_space))
     names = [_("your paddle y"), _("your paddle speed"), _("CPU paddle y"), _("ball x"), _("ball y"),
              _("ball x speed"), _("ball y speed")]
+    _show_state(names, state, width=18, digits=8)
+
+
+def _show_state(names, state, width: int, digits: int) -> None:
+    """One line per number of the state, its name padded to ``width`` columns (a Chinese character takes two)."""
+    import unicodedata
+
     for name, value in zip(names, state):
-        print(f"  {name:18s} {value:8.2f}")
+        shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in name)
+        print(f"  {name}{' ' * max(width - shown, 0)} {value:{digits}.2f}")
 
 
 def play_random(env, games: int = 5, seed: int = 0) -> list[float]:
