@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 
 from helpers import features as _features
-from helpers.hub.errors import HubLoadError
+from helpers.errors import HubLoadError
 from helpers.i18n import _
 from helpers.safe_pickle import short_repr
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from helpers.hub.errors import HubLoadError
+from helpers.errors import HubLoadError
 from helpers.i18n import _
 from helpers.safe_pickle import short_repr
 
