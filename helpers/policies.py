@@ -244,6 +244,11 @@ def _expected_shapes(arch: dict) -> dict:
 def _check_values(tensors: dict, source: str) -> None:
     """Refuse weights that are NaN or infinite (training diverged, or the file was altered) and an input scale
     that is not above 0, naming the tensors: such a policy would load and then act at random or crash."""
+    problem = _features.scale_problem(tensors["obs_scale"])
+    if problem:
+        raise HubLoadError(_("{source} has an input scale (its obs_scale tensor) the kit will not use: {problem} "
+                             "The file was not written by the kit, or it was altered.", source=source,
+                             problem=problem))
     bad = {k: int((~torch.isfinite(v)).sum()) for k, v in sorted(tensors.items())}
     bad = {k: (n, tensors[k].numel()) for k, n in bad.items() if n}
     if bad:
@@ -251,11 +256,6 @@ def _check_values(tensors: dict, source: str) -> None:
                              "diverged (try a smaller learning rate) or the file was altered; the kit will not load "
                              "it. Train the policy again and push it again.", source=source, count=len(bad),
                              details=", ".join(f"{k} ({n:,}/{total:,})" for k, (n, total) in bad.items())))
-    problem = _features.scale_problem(tensors["obs_scale"])
-    if problem:
-        raise HubLoadError(_("{source} has an input scale (its obs_scale tensor) the kit will not use: {problem} "
-                             "The file was not written by the kit, or it was altered.", source=source,
-                             problem=problem))
 
 
 def load_policy(data: bytes, source: str = "model.safetensors", policy_class=None):
