@@ -166,6 +166,7 @@ def test_retry_push_refuses_a_folder_that_is_a_link(double, frozenlake_model, tm
     repo = f"{USER}/q-linked-folder"
     real = tmp_path / "real"
     hub.push_to_hub(repo, frozenlake_model, local_dir=real, record=False)
+    outside, before = _outside(tmp_path)
     (tmp_path / "export").symlink_to(real)
     double.clear_requests()
     code = f"""
@@ -177,7 +178,7 @@ except hub.HubPushError as err:
 """
     result, wall = _child(code, tmp_path)
     assert result.get("error") == "HubPushError" and "export is a symbolic link" in result["message"], result
-    assert wall < 10 and double.requests == []
+    assert wall < 10 and double.requests == [] and _snapshot(outside) == before
 
 
 def _push_code(model_path: Path, repo: str, double, **options) -> str:
@@ -201,10 +202,11 @@ def test_a_fifo_in_the_kits_own_folder_is_replaced_and_never_read(double, frozen
     folder.mkdir(parents=True)
     _make_fifo(folder / "results.json")  # a kit name: the kit's own folder replaces it
     _make_fifo(folder / "notes")         # not a kit name: left alone, never opened
+    outside, before = _outside(tmp_path)
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(frozenlake_model))
     result, wall = _child(_push_code(tmp_path / "model.pkl", repo, double, export_root="exports"), tmp_path)
     assert result.get("pushed") is True, result
-    assert wall < 10 and stat.S_ISFIFO((folder / "notes").lstat().st_mode)
+    assert wall < 10 and stat.S_ISFIFO((folder / "notes").lstat().st_mode) and _snapshot(outside) == before
     assert stat.S_ISREG((folder / "results.json").lstat().st_mode)
     assert set(double.files(repo)) == {"README.md", "q-learning.pkl", "qtable.npy", "results.json"}
 
