@@ -132,6 +132,7 @@ RETRY_CASES = {  # name -> (file replaced, how, words the refusal must say)
     "socket": ("README.md", lambda outside: _make_socket, "(its type: `socket`)"),
     "device": ("q-learning.pkl", lambda outside: _make_device, "(its type: `character device`)"),
     "symlink": ("q-learning.pkl", _make_link, "is a symbolic link"),
+    "symlink_card": ("README.md", _make_link, "is a symbolic link"),
     "sparse_huge": ("q-learning.pkl", lambda outside: _make_sparse(4 * 2**30), "more than the 16,777,216"),
     "sparse": ("qtable.npy", lambda outside: _make_sparse(8 * 2**20), "(a sparse file)"),
     "too_big": ("results.json", lambda outside: _make_big, "holds 17,825,794 bytes, more than"),

@@ -908,24 +908,6 @@ def test_an_export_never_writes_through_a_link(frozenlake_model, tmp_path):
     assert secret.read_text() == "PRIVATE KEY" and not (own / ".kit-export.json").is_symlink()
 
 
-def test_retry_push_never_uploads_a_linked_file(double, frozenlake_model, tmp_path):
-    secret = _secret(tmp_path)
-    repo = f"{USER}/q-retry-link"
-    result = hub.push_to_hub(repo, frozenlake_model, local_dir=tmp_path / "out", record=False)
-    (result.folder / "README.md").unlink()
-    (result.folder / "README.md").symlink_to(secret)
-    with pytest.raises(hub.HubPushError, match="is a symbolic link"):
-        hub.retry_push(result.folder, repo, endpoint=double.url, token=double.WRITE_TOKEN)
-    (result.folder / "README.md").unlink()
-    (result.folder / "README.md").write_text("---\ntags: [x]\n---\n")
-    (result.folder / "q-learning.pkl").unlink()
-    (result.folder / "q-learning.pkl").symlink_to(secret)
-    with pytest.raises(hub.HubPushError, match="is a symbolic link"):
-        hub.retry_push(result.folder, repo, endpoint=double.url, token=double.WRITE_TOKEN)
-    assert not any(b"PRIVATE KEY" in data for data in double.files(repo).values()) if repo in str(double.requests) \
-        else True
-
-
 @pytest.mark.parametrize("env_id", ["CliffWalking-v1", "LunarLander-v3", "Taxi-v3 ", "MountainCar-v0"])
 def test_a_model_file_may_only_name_the_courses_envs(frozenlake_model, env_id):
     with pytest.raises(hub.HubLoadError, match="not one of the course's") as info:
