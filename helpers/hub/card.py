@@ -85,7 +85,8 @@ def _usage(kind: str, repo_id: str, results: dict) -> str:
     env_args = "".join(f", {k}={v!r}" for k, v in results["env_kwargs"].items())
     seed = f", seed={ev['seeds'][0]}" if ev.get("seeds") else ""
     transform = results.get("obs_features")
-    inputs = (f"{plain_source(transform)}\n\n" if transform else "")
+    inputs = (f'# The input transform saved with the policy (arch["obs_features"] == "{transform}")\n'
+              f"{plain_source(transform)}\n\n" if transform else "")
     x = f"{OBS_FEATURES[transform].__name__}(x)" if transform else "x"
     return ("# With plain PyTorch and safetensors: the architecture is JSON in the file's metadata\n"
             "import json, torch\nfrom huggingface_hub import hf_hub_download\nfrom safetensors import safe_open\n\n"
@@ -94,7 +95,6 @@ def _usage(kind: str, repo_id: str, results: dict) -> str:
             "    w = {k: f.get_tensor(k).float() for k in f.keys()}\n"
             'act = getattr(torch.nn.functional, arch["activation"])\n'
             'layers = sorted({k.rsplit(".", 1)[0] for k in w if k.startswith("net.")}, key=lambda k: int(k.split(".")[1]))\n\n'
-            + (f'# The input transform saved with the policy (arch["obs_features"] == "{transform}")\n' if transform else "")
             + inputs +
             "def action_probabilities(observation):\n"
             "    x = torch.as_tensor(observation, dtype=torch.float32)\n"
