@@ -5,6 +5,9 @@ never runs code from a downloaded file.
 """
 from __future__ import annotations
 
+import inspect
+import re
+
 import torch
 
 from helpers import pixelcopter as _pc  # the game's geometry
@@ -43,3 +46,24 @@ def network_inputs(x: torch.Tensor, obs_features: str | None, obs_scale: torch.T
     if obs_features:
         x = OBS_FEATURES[obs_features](x)
     return x / obs_scale
+
+
+def plain_source(name: str) -> str:
+    """The transform ``name`` as plain PyTorch code for a model card: its source, without the docstring, with
+    the game's constants written as numbers (so it runs without the kit)."""
+    source = re.sub(r'\n    """.*?"""\n', "\n", inspect.getsource(OBS_FEATURES[name]), count=1, flags=re.S)
+    return re.sub(r"\b_pc\.([A-Z_]+)", lambda m: repr(float(getattr(_pc, m.group(1)))), source).rstrip()
+
+
+def scale_problem(scale: torch.Tensor) -> str | None:
+    """Why ``scale`` cannot divide a policy's inputs (a value not finite, zero or negative), or None if it can."""
+    scale = torch.as_tensor(scale, dtype=torch.float64)
+    bad = int((~torch.isfinite(scale)).sum())
+    if bad:
+        return _("{bad} of its {n} obs_scale values are NaN or infinite; each must be a finite number above 0.",
+                 bad=bad, n=scale.numel())
+    bad = int((scale <= 0).sum())
+    if bad:
+        return _("{bad} of its {n} obs_scale values are zero or negative (smallest {low:g}); each input is divided "
+                 "by its scale, which must be above 0.", bad=bad, n=scale.numel(), low=float(scale.min()))
+    return None

@@ -11,7 +11,6 @@ writer and reader sit together, so a change to one is made beside the other. No 
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import torch
@@ -218,8 +217,10 @@ def check_architecture(arch, source: str) -> dict:
                 problem = _("Its layers would hold {params:,} weights, more than {most:,}.", params=params,
                             most=MAX_PARAMETERS)
             elif scale is not None and not (type(scale) is list and len(scale) == arch["s_size"] and
-                                            all(type(v) in (int, float) and math.isfinite(v) and v != 0 for v in scale)):
-                problem = _("Its obs_scale must be one finite, non-zero number per observation feature.")
+                                            all(type(v) in (int, float) for v in scale)):
+                problem = _("Its obs_scale must be a list of numbers, one per observation feature.")
+            elif scale is not None and _features.scale_problem(scale):
+                problem = _features.scale_problem(scale)
             elif arch.get("obs_features") is not None and arch["obs_features"] not in _features.OBS_FEATURES:
                 problem = _("Its obs_features must be one of {names}.", names=sorted(_features.OBS_FEATURES))
             elif arch.get("activation", "relu") not in ACTIVATIONS:
@@ -238,6 +239,23 @@ def _expected_shapes(arch: dict) -> dict:
     for i, (a, b) in enumerate(zip(widths, widths[1:])):  # PolicyNetwork.net: Linear, activation, Linear...
         shapes[f"net.{2 * i}.weight"], shapes[f"net.{2 * i}.bias"] = [b, a], [b]
     return shapes
+
+
+def _check_values(tensors: dict, source: str) -> None:
+    """Refuse weights that are NaN or infinite (training diverged, or the file was altered) and an input scale
+    that is not above 0, naming the tensors: such a policy would load and then act at random or crash."""
+    problem = _features.scale_problem(tensors["obs_scale"])
+    if problem:
+        raise HubLoadError(_("{source} has an input scale (its obs_scale tensor) the kit will not use: {problem} "
+                             "The file was not written by the kit, or it was altered.", source=source,
+                             problem=problem))
+    bad = {k: int((~torch.isfinite(v)).sum()) for k, v in sorted(tensors.items())}
+    bad = {k: (n, tensors[k].numel()) for k, n in bad.items() if n}
+    if bad:
+        raise HubLoadError(_("{source} holds NaN or infinite values in {count} tensor(s): {details}. Training "
+                             "diverged (try a smaller learning rate) or the file was altered; the kit will not load "
+                             "it. Train the policy again and push it again.", source=source, count=len(bad),
+                             details=", ".join(f"{k} ({n:,}/{total:,})" for k, (n, total) in bad.items())))
 
 
 def load_policy(data: bytes, source: str = "model.safetensors", policy_class=None):
@@ -277,6 +295,7 @@ def load_policy(data: bytes, source: str = "model.safetensors", policy_class=Non
         tensors = load_tensors(data)
     except Exception as err:  # safetensors' own checks: offsets, lengths
         raise HubLoadError(damaged(f"{type(err).__name__}: {str(err)[:120]}")) from None
+    _check_values(tensors, source)
     policy = (policy_class or PolicyNetwork)(**architecture)
     try:
         policy.load_state_dict({k: v.to(torch.float32) for k, v in tensors.items()})

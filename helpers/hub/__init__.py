@@ -15,7 +15,8 @@ kit's errors leave these paths.
 
 Where things live, one question each:
   models   what a model is: the model dict, FrozenLake's settings, checks on downloaded data, its env
-  push     publishing: push_to_hub (push_qlearning, push_policy), the local export, the upload, retry_push
+  push     publishing: push_to_hub (push_qlearning, push_policy), the upload, retry_push
+  folder   the export folder: regular files only, read and written through the folder opened once
   card     what the model card says
   load     loading: load_from_hub / load_model_file, and find_models (a search by tags)
   errors   every error and its message, the repo-id check

@@ -67,24 +67,38 @@ def results_section(results: dict) -> str:
 
 
 def _usage(kind: str, repo_id: str, results: dict) -> str:
+    """The card's code: first plain libraries only (no kit, no pickle), then the kit ("# Or with the kit")."""
     if kind == "q-learning":
-        return ("from helpers.hub import load_from_hub, make_env_from_model, evaluate_model\n\n"
+        return ("# With NumPy alone: the Q-table is also a plain .npy file, loaded without unpickling anything\n"
+                "import numpy as np\nfrom huggingface_hub import hf_hub_download\n\n"
+                f'qtable = np.load(hf_hub_download("{repo_id}", "qtable.npy"), allow_pickle=False)\n'
+                "action = int(np.argmax(qtable[0]))  # the greedy action in state 0 (one row per state)\n\n"
+                "# Or with the kit, which also rebuilds the env and evaluates the agent as the course does\n"
+                "from helpers.hub import load_from_hub, make_env_from_model, evaluate_model\n\n"
                 f'model = load_from_hub(repo_id="{repo_id}", filename="{QLEARNING_FILE}")\n'
                 "env = make_env_from_model(model)  # the same env: map, slipperiness...\n"
                 "mean_reward, std_reward = evaluate_model(model, env)\n"
                 'print(f"{mean_reward:.2f} +/- {std_reward:.2f}")')
+    from helpers.features import OBS_FEATURES, plain_source
+
     ev = results["evaluation"]
     env_args = "".join(f", {k}={v!r}" for k, v in results["env_kwargs"].items())
     seed = f", seed={ev['seeds'][0]}" if ev.get("seeds") else ""
+    transform = results.get("obs_features")
+    inputs = (f'# The input transform saved with the policy (arch["obs_features"] == "{transform}")\n'
+              f"{plain_source(transform)}\n\n" if transform else "")
+    x = f"{OBS_FEATURES[transform].__name__}(x)" if transform else "x"
     return ("# With plain PyTorch and safetensors: the architecture is JSON in the file's metadata\n"
             "import json, torch\nfrom huggingface_hub import hf_hub_download\nfrom safetensors import safe_open\n\n"
             f'with safe_open(hf_hub_download("{repo_id}", "{POLICY_FILE}"), "pt") as f:\n'
-            '    arch = json.loads(f.metadata()["architecture"])  # layer sizes, activation, input scale\n'
-            "    w = {k: f.get_tensor(k) for k in f.keys()}\n"
+            '    arch = json.loads(f.metadata()["architecture"])  # layer sizes, activation, input transform\n'
+            "    w = {k: f.get_tensor(k).float() for k in f.keys()}\n"
             'act = getattr(torch.nn.functional, arch["activation"])\n'
             'layers = sorted({k.rsplit(".", 1)[0] for k in w if k.startswith("net.")}, key=lambda k: int(k.split(".")[1]))\n\n'
-            "def action_probabilities(observation):  # arch['obs_features'], if set, names a transform applied first\n"
-            '    x = torch.as_tensor(observation, dtype=torch.float32) / w["obs_scale"]\n'
+            + inputs +
+            "def action_probabilities(observation):\n"
+            "    x = torch.as_tensor(observation, dtype=torch.float32)\n"
+            f'    x = {x} / w["obs_scale"]\n'
             "    for i, layer in enumerate(layers):\n"
             '        x = x @ w[layer + ".weight"].T + w[layer + ".bias"]\n'
             "        x = act(x) if i < len(layers) - 1 else torch.softmax(x, dim=-1)\n"
@@ -105,7 +119,8 @@ def card_body(kind: str, repo_id: str, results: dict, video: bool = True) -> str
         title = f"Q-learning agent playing {env_name}"
         about = (f"A tabular Q-learning agent for **{env_name}**, trained with the "
                  f"[Deep RL course kit]({_kit_url()}) (Hugging Face Deep RL course, unit 2).")
-        files = "`q-learning.pkl` (the course's model dict: hyperparameters, env arguments and Q-table)"
+        files = ("`q-learning.pkl` (the course's model dict: hyperparameters, env arguments and Q-table), "
+                 "`qtable.npy` (the Q-table alone, for NumPy)")
     else:
         title = f"REINFORCE agent playing {env_name}"
         about = (f"A policy-gradient (REINFORCE) agent for **{env_name}**, trained with the "

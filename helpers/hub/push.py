@@ -8,14 +8,12 @@ The course calls it two ways, and each way has its own function here:
 Both stage the agent's files (model, results.json, replay.mp4, README.md) in a temporary folder and
 hand them to ``publish``, which copies them to ``hub_exports/<repo name>/`` (so the model is saved
 before any network step) and uploads them in one commit; ``retry_push`` uploads such a folder later.
-Files in an export folder are never followed through symbolic links: they are read with ``O_NOFOLLOW``
-and created anew (``O_EXCL``) after the kit's own names are unlinked.
+The export folder holds regular files only (``helpers.hub.folder``).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import pickle
 import tempfile
 import warnings
@@ -30,14 +28,11 @@ from helpers.i18n import _
 from helpers.hub.card import RESULTS_START, card_body, card_metadata, write_card
 from helpers.hub.errors import (HubLoadError, HubPushError, card_error, check_repo_id, hub_endpoint, hub_status,
                                 push_error)
+from helpers.hub.folder import KIT_FILES, MANIFEST, ExportFolder, export
 from helpers.hub.models import (POLICY_FILE, QLEARNING_FILE, course_env_name, env_kwargs_of, eval_protocol,
                                 make_env_from_model, model_env_keys, stated_env_kwargs)
 
 EXPORT_ROOT = "hub_exports"
-# Every file a push writes; uploads are limited to these, so nothing else in a folder is ever sent.
-KIT_FILES = (QLEARNING_FILE, POLICY_FILE, "hyperparameters.json", "results.json", "README.md", "replay.mp4")
-# Written beside them: which files this export wrote. Only a folder with one is overwritten or uploaded.
-MANIFEST = ".kit-export.json"
 
 
 @dataclass
@@ -99,6 +94,7 @@ def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, l
         staging = Path(tmp)
         with open(staging / QLEARNING_FILE, "wb") as f:
             pickle.dump(model, f, protocol=4)  # the course's format; protocol 4 loads on every Python 3.8+
+        np.save(staging / "qtable.npy", np.asarray(model["qtable"], dtype=np.float64), allow_pickle=False)  # no pickle
         results = _results(repo_id, model["env_id"], env_kwargs, mean, std, n_eval, evaluation)
         replay = lambda path: _record_replay(path, results, model["qtable"], max_steps, seeds[0] if seeds else None,
                                              video_fps)
@@ -148,6 +144,8 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
         save_policy(net, staging / POLICY_FILE)
         _write_json(staging / "hyperparameters.json", hp)
         results = _results(repo_id, env_id, env_kwargs_of(eval_env), mean, std, n_eval, evaluation)
+        if net.obs_features:  # the input transform the card's plain-PyTorch code applies first
+            results["obs_features"] = net.obs_features
 
         def policy_fn(state, _net=net):  # the action the evaluation protocol plays
             return reinforce.choose_action(_net, state, greedy=greedy)
@@ -181,9 +179,9 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
                              results["std_reward"])
     write_card(staging / "README.md", metadata, card_body(kind, repo_id, results, video=(staging / "replay.mp4").exists()))
     folder = Path(local_dir) if local_dir is not None else Path(export_root) / repo_id.split("/")[1]
-    _export(staging, folder, repo_id, guard=local_dir is not None)
+    box = export(staging, folder, repo_id, guard=local_dir is not None)  # kept open: the upload reads these files
 
-    files = sorted(read_manifest(folder) or [])
+    files = sorted(box.manifest() or [])
     result = PushResult(repo_id, folder, results["mean_reward"], results["std_reward"], results["env_name"],
                         pushed=False, files=files)
     print(pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with")))
@@ -191,9 +189,10 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
             files=", ".join(f for f in files if f != "README.md")))
     print(checker_verdict((staging / "README.md").read_text(encoding="utf-8")))
     if dry_run or local_dir is not None:
+        box.close()
         print(_("Dry run: nothing was uploaded."))
         return result
-    result.url = upload(folder, repo_id, token=token, endpoint=endpoint, private=private,
+    result.url = upload(box, repo_id, token=token, endpoint=endpoint, private=private,
                         commit_message=commit_message)
     result.pushed = True
     return result
@@ -258,75 +257,6 @@ def _record_replay(path: Path, results: dict, policy, max_steps, seed, fps: int)
                         error=type(err).__name__, text=err), stacklevel=3)
 
 
-# ---- the export folder: never through a symbolic link --------------------------------------------------------
-def _no_link(path: Path) -> None:
-    if path.is_symlink():
-        raise FileExistsError(_("{path} is a symbolic link; the kit reads and writes its export files only as "
-                                "plain files in a plain folder. Remove the link (or push to a new folder) and "
-                                "try again.", path=path))
-
-
-def read_file(path: Path) -> bytes:
-    """The bytes of an export file, refusing a symbolic link (``O_NOFOLLOW``)."""
-    _no_link(path)
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as f:
-        return f.read()
-
-
-def write_file(path: Path, data: bytes) -> None:
-    """Create ``path`` anew with ``data``: a kit-owned name is unlinked first (a link is removed, never
-    followed), and the file is created with ``O_EXCL | O_NOFOLLOW``."""
-    if os.path.lexists(path):
-        path.unlink()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-
-
-def read_manifest(folder: Path) -> list[str] | None:
-    """The kit files an earlier export wrote into ``folder`` (from its manifest), or None without one."""
-    try:
-        data = json.loads(read_file(Path(folder) / MANIFEST).decode("utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, list):
-        return None
-    return [name for name in KIT_FILES if name in files]
-
-
-def _export(staging: Path, folder: Path, repo_id: str, guard: bool = True) -> None:
-    """Put the staged files in ``folder`` and list them in its manifest (``.kit-export.json``).
-
-    Only files an earlier export wrote (its manifest lists them) are replaced; anything else in the
-    folder is left alone and never uploaded. With ``guard`` (a ``local_dir`` the caller chose), a folder
-    that already holds a README.md, results.json, model or video the kit did not write is refused rather
-    than overwritten. The kit's own ``hub_exports/<repo name>/`` is replaced as before (older kits wrote
-    no manifest there)."""
-    _no_link(folder)
-    previous = read_manifest(folder) if folder.is_dir() else None
-    if guard and folder.exists():
-        if not folder.is_dir():
-            raise FileExistsError(_("local_dir={folder!r} is a file, not a folder: pass a new or empty folder.",
-                                    folder=str(folder)))
-        clash = sorted(name for name in KIT_FILES if os.path.lexists(folder / name) and name not in (previous or []))
-        if clash:
-            raise FileExistsError(_(
-                "local_dir={folder!r} already holds {files}, which the kit did not write there (no {manifest} lists "
-                "them), so push_to_hub will not overwrite them. Pass a new or empty folder as local_dir, or move "
-                "those files away first.", folder=str(folder), files=", ".join(clash), manifest=MANIFEST))
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in (previous if guard else KIT_FILES) or []:
-        if os.path.lexists(folder / name):
-            (folder / name).unlink()
-    written = [item.name for item in staging.iterdir() if item.name in KIT_FILES]
-    for name in written:
-        write_file(folder / name, (staging / name).read_bytes())
-    manifest = {"written_by": "deep-rl-course-kit push_to_hub", "repo_id": repo_id, "files": sorted(written)}
-    write_file(folder / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
-
-
 # ---- the upload ------------------------------------------------------------------------------------------------
 def _resolve_token(token: str | None) -> str | None:
     from huggingface_hub import get_token
@@ -350,8 +280,9 @@ def retry_push(folder, repo_id: str, *, token: str | None = None, endpoint: str 
                private: bool | None = None, commit_message: str | None = None) -> str:
     """Upload a folder that an earlier ``push_to_hub`` saved (no retraining, no re-evaluation): only the
     files its ``.kit-export.json`` lists. Returns the repo's URL; raises ``HubPushError`` like ``push_to_hub``."""
-    return upload(Path(folder), check_repo_id(repo_id), token=token, endpoint=endpoint, private=private,
-                  commit_message=commit_message)
+    check_repo_id(repo_id)
+    with ExportFolder.open(folder) as box:
+        return upload(box, repo_id, token=token, endpoint=endpoint, private=private, commit_message=commit_message)
 
 
 def _card_missing(err) -> bool:
@@ -366,22 +297,24 @@ def _card_missing(err) -> bool:
     return isinstance(err, remote) and not isinstance(err, local) and hub_status(err) == 404
 
 
-def upload(folder: Path, repo_id: str, *, token=None, endpoint=None, private=None, commit_message=None) -> str:
-    """Create the repo if needed and upload the kit's files in ``folder`` (those its manifest lists) in one
-    commit; the card's metadata is read back from its README.md. Returns the URL."""
+def upload(box: ExportFolder, repo_id: str, *, token=None, endpoint=None, private=None, commit_message=None) -> str:
+    """Create the repo if needed and upload the kit's files in the open export folder ``box`` (those its manifest
+    lists) in one commit; the card's metadata is read back from its README.md. Returns the URL."""
     from huggingface_hub import CommitOperationAdd, HfApi, RepoCard, hf_hub_download
 
+    folder = box.path
     retry = f"retry_push({str(folder)!r}, {repo_id!r})"
     kept = _("Your model is saved in {folder}/ ; once fixed, upload it without retraining: {retry}.",
              folder=folder, retry=retry)
-    listed = read_manifest(folder)
+    listed = box.manifest()
     if listed is None:
         raise HubPushError(_("{folder} holds no {manifest} (or not a readable, plain one): it is not a folder "
                              "written by push_to_hub (or it was written by an older kit), so nothing was uploaded. "
                              "Push the agent again with push_to_hub, which writes a fresh folder.", folder=folder,
                              manifest=MANIFEST), repo_id=repo_id, folder=folder)
-    try:  # every file is read here, without following links; the library only sees bytes
-        files = {name: read_file(folder / name) for name in listed if os.path.lexists(folder / name)}
+    # every file is read here, through the folder opened once; the library only sees bytes
+    files = {name: box.read(name) for name in listed if box.exists(name)}
+    try:
         body = files["README.md"].decode("utf-8")
         metadata = RepoCard(body).data.to_dict()
     except (OSError, KeyError) as err:
@@ -422,7 +355,7 @@ def upload(folder: Path, repo_id: str, *, token=None, endpoint=None, private=Non
                 merged = Path(tmp) / "merged.md"
                 write_card(merged, metadata, body if RESULTS_START in body else None, existing)
                 files["README.md"] = merged.read_bytes()
-                write_file(folder / "README.md", files["README.md"])
+                box.write("README.md", files["README.md"])
         api.create_commit(repo_id, [CommitOperationAdd(name, data) for name, data in files.items()],
                           commit_message=commit_message or "Upload agent with the Deep RL course kit")
     except HubPushError:
