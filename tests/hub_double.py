@@ -4,14 +4,14 @@ It answers the calls ``create_repo``, ``upload_folder``/``create_commit``, ``rep
 ``list_repo_tree``, ``hf_hub_download``, ``snapshot_download``, ``whoami`` and ``list_models`` (author, tag
 filters, pages of ``page_size`` linked by a Link header, private repos listed to their owner only) make, plus a
 user's overview, on 127.0.0.1 with a free port, keeping repos in memory. Checked against huggingface_hub 1.27 and
-2.4 (and 0.30 for what helpers.progress uses).
+2.4 (and 0.30 for what helpers.hub.progress uses).
 
     with HubDouble() as hub:                      # tokens: hub.WRITE_TOKEN, hub.READ_TOKEN
         api = HfApi(endpoint=hub.url, token=hub.WRITE_TOKEN)
         hub.fail("POST", "/commit/", 500)         # the next commit gets a 500
         hub.files("learner/q-Taxi-v3")            # {path: bytes} at main
 
-Hostile answers, for the bounds of helpers.progress: ``hub.serve_body(regex, size, delay=...)`` answers GETs of
+Hostile answers, for the bounds of helpers.hub.progress: ``hub.serve_body(regex, size, delay=...)`` answers GETs of
 matching paths with ``size`` bytes sent in chunks (a trickle with ``delay``, or gigabytes with none);
 ``hub.self_link = True`` makes every listing page link to itself as its next page; ``hub.synthetic_models[user] =
 n`` lists ``n`` more (empty) models for ``user``, made up page by page.

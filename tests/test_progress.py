@@ -1,8 +1,8 @@
-"""helpers.progress against the loopback Hub double: the course's certificate rules, each trap, each error.
+"""helpers.hub.progress against the loopback Hub double: the course's certificate rules, each trap, each error.
 
 Cards are seeded in the shapes real course pushes write (the kit's own unit 2 / unit 4 cards, Stable-Baselines3,
 ML-Agents, CleanRL and Sample Factory pushes). The kit's own pushes are also checked against an independent
-re-implementation of the checker's parsing (``_reference_checker``), so that helpers.progress cannot agree with
+re-implementation of the checker's parsing (``_reference_checker``), so that helpers.hub.progress cannot agree with
 itself by mistake.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ import huggingface_hub  # noqa: E402
 import huggingface_hub.utils  # noqa: E402,F401  (the fixture resets its sessions)
 from huggingface_hub import constants  # noqa: E402
 
-from helpers import progress  # noqa: E402
+from helpers.hub import client, progress  # noqa: E402
 from hub_double import HubDouble  # noqa: E402
 
 USER = "learner"
@@ -469,8 +469,8 @@ def test_rate_limiting_gives_up_with_a_clear_error(double, sleeps):
     with pytest.raises(progress.RateLimitedError, match="too many requests.*wait a few minutes"):
         progress.check_progress(USER, endpoint=double.url, token=False)
     ours = [s for s in sleeps if s in (5.0, 10.0)]
-    assert ours[-progress.RETRIES:] == [5.0, 10.0]   # bounded backoff, then it says so
-    assert len(double.requests) <= 6 * (progress.RETRIES + 1)  # the library's own retries included
+    assert ours[-client.RETRIES:] == [5.0, 10.0]   # bounded backoff, then it says so
+    assert len(double.requests) <= 6 * (client.RETRIES + 1)  # the library's own retries included
 
 
 def test_thousands_of_repos_are_paged_in_bounded_time(double):
@@ -547,7 +547,7 @@ def _in_child(code: str, limit_s: float) -> dict:
 def _check_in_child(double, limit_s: float = 10, **options) -> dict:
     code = f"""
 import time
-from helpers import progress
+from helpers.hub import progress
 start = time.monotonic()
 try:
     report = progress.check_progress({USER!r}, endpoint={double.url!r}, token=False, **{options!r})
@@ -574,7 +574,7 @@ def test_an_alias_bomb_card_is_refused_fast():
     assert len(ALIAS_BOMB) < 1024
     code = f"""
 import time
-from helpers import progress
+from helpers.hub import progress
 start = time.monotonic()
 card = progress.parse_card({ALIAS_BOMB!r})
 RESULT = dict(error=card.error, elapsed=time.monotonic() - start)
@@ -600,7 +600,7 @@ def test_an_alias_bomb_card_on_the_hub_is_named_and_stops_nothing_else(double):
 ])
 def test_hostile_yaml_blocks_are_refused(block, refusal):
     code = f"""
-from helpers import progress
+from helpers.hub import progress
 RESULT = dict(error=progress.parse_card("---\\n" + {block!r} + "\\n---\\n").error)
 """
     result = _in_child(code, 10)
@@ -703,7 +703,7 @@ def test_checker_verdict(readme, expected):
 
 
 # ---- the kit's own pushes, read by an independent re-implementation of the checker --------------------------------
-REFERENCE_ASSIGNMENTS = {  # (env tag, library tag) -> assignment; written apart from helpers.progress on purpose
+REFERENCE_ASSIGNMENTS = {  # (env tag, library tag) -> assignment; written apart from helpers.hub.progress on purpose
     ("Taxi-v3", "q-learning"): "unit 2 Taxi-v3",
     ("CartPole-v1", "reinforce"): "unit 4 CartPole-v1",
     ("Pixelcopter-PLE-v0", "reinforce"): "unit 4 Pixelcopter-PLE-v0",

@@ -168,7 +168,7 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
     defaults to the saved login / ``HF_TOKEN`` (on Kaggle, the ``HF_TOKEN`` secret); ``endpoint`` to
     ``HF_ENDPOINT`` or huggingface.co. ``record=False`` skips the video.
     """
-    from helpers.progress import checker_verdict
+    from helpers.hub.progress import checker_verdict
     from helpers.scoring import pass_line
 
     repo_id = results["repo_id"]
