@@ -406,7 +406,7 @@ def test_unreachable_hub(frozenlake_model):
 
 def test_library_offline_error_is_translated(double, frozenlake_model, monkeypatch):
     # If the flag flips after our own check, the library's OfflineModeIsEnabled still becomes a HubPushError.
-    monkeypatch.setattr(hub.push, "_offline", lambda: False)
+    monkeypatch.setattr(hub.client, "offline", lambda: False)
     _set_offline(monkeypatch, True)
     with pytest.raises(hub.HubPushError, match="Offline mode is on"):
         hub.push_to_hub(f"{USER}/q-offline2", frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN,

@@ -14,6 +14,8 @@ has no overall deadline.
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import socket
 import threading
@@ -88,6 +90,33 @@ def classify(err) -> tuple:
 
 def busy_text(status) -> str:
     return _("the Hub answered {status}, try again later (it is busy or down; not your fault)", status=status)
+
+
+def reachable(endpoint_url: str | None = None, timeout: float = 3.0) -> bool:
+    """Whether the Hub's host answers a connection within ``timeout`` seconds. True behind a proxy (the
+    library goes through it; a direct connection says nothing)."""
+    if any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+                                             "HTTP_PROXY", "http_proxy")):
+        return True
+    url = urlsplit(endpoint(endpoint_url))
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname, port), timeout=timeout).close()
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def quiet_retries():
+    """huggingface_hub logs a warning for each retry of a failed request: the kit's own error says it once."""
+    logger = logging.getLogger("huggingface_hub")
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 class BadAnswer(Exception):
@@ -375,7 +404,7 @@ def read_card(repo_id: str, *, revision: str = "main", token=None, endpoint_url:
         _status, _headers, body = client.retrying(lambda: client.get(
             f"{client.base}/{repo_id}/resolve/{quote(revision, safe='')}/README.md", MAX_CARD_BYTES))
     except HTTPStatus as err:
-        if err.status == 404 and err.code != "RepoNotFound":   # the file is missing, not the repo
+        if err.status == 404 and err.code == "EntryNotFound":   # the Hub says the file is missing (not a proxy)
             return None
         raise
     finally:
@@ -387,9 +416,9 @@ def check_download_size(repo_id: str, filename: str, cap: int, *, revision=None,
                         endpoint_url: str | None = None) -> int | None:
     """The size the Hub states for ``filename`` (X-Linked-Size or Content-Length of its HEAD), checked before any
     download: TooLarge above ``cap``. None when the Hub states none."""
-    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+    from huggingface_hub import get_hf_file_metadata
 
-    url = hf_hub_url(repo_id, filename, revision=revision, endpoint=endpoint(endpoint_url))
+    url = f"{endpoint(endpoint_url)}/{repo_id}/resolve/{quote(revision or 'main', safe='')}/{quote(filename)}"
     size = get_hf_file_metadata(url, token=token, timeout=REQUEST_TIMEOUT_S).size
     if isinstance(size, int) and size > cap:
         raise TooLarge(size)
