@@ -12,7 +12,8 @@ user's overview, on 127.0.0.1 with a free port, keeping repos in memory. Checked
         hub.files("learner/q-Taxi-v3")            # {path: bytes} at main
 
 Hostile answers, for the bounds of helpers.hub.progress: ``hub.serve_body(regex, size, delay=...)`` answers GETs of
-matching paths with ``size`` bytes sent in chunks (a trickle with ``delay``, or gigabytes with none);
+matching paths with ``size`` bytes sent in chunks (a trickle with ``delay``, or gigabytes with none; with
+``method="*"`` a HEAD gets the headers alone);
 ``hub.self_link = True`` makes every listing page link to itself as its next page; ``hub.synthetic_models[user] =
 n`` lists ``n`` more (empty) models for ``user``, made up page by page.
 
@@ -230,12 +231,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self, body: _Body):
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("ETag", '"streamed"')
+        self.send_header("X-Repo-Commit", "0" * 40)
         if body.declare_length:
             self.send_header("Content-Length", str(body.size))
         else:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
+        if self.command == "HEAD":   # the size, as the Hub states it before a download
+            return
         sent = 0
         try:
             while sent < body.size:
@@ -284,7 +289,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.hub._lock:
             self.hub.requests.append((self.command, path))
         with self.hub._lock:
-            body = next((b for b in self.hub._bodies if b.method == self.command and b.pattern.search(path)), None)
+            body = next((b for b in self.hub._bodies if b.method in (self.command, "*") and b.pattern.search(path)),
+                        None)
         if body is not None:
             return self._stream(body)
         fault = self.hub._take_fault(self.command, path)

@@ -681,6 +681,64 @@ def test_remote_card_with_broken_yaml_is_repaired_not_blocking(double, frozenlak
     assert "cannot be read" in capsys.readouterr().out
 
 
+def test_the_verdict_after_a_push_is_read_back_from_the_hub(double, frozenlake_model, capsys):
+    from helpers.hub.progress import checker_verdict
+
+    repo = f"{USER}/q-verdict"
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    out = capsys.readouterr().out.splitlines()
+    uploaded = double.files(repo)["README.md"].decode()
+    sha = double.repos[repo].head[0]
+    assert out[-1] == checker_verdict(uploaded) and out[-2].startswith("Pushed to ")
+    assert ("GET", f"/{repo}/resolve/{sha}/README.md") in double.requests   # read back at the new commit
+    double.fail("GET", rf"/resolve/{'[0-9a-f]' * 40}/README\.md$", 500, times=5)
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
+        "Course checker: the uploaded card could not be read back from the Hub (HTTPStatus: ")
+
+
+def test_a_repush_of_another_env_replaces_the_env_tags_and_keeps_the_prose(double, frozenlake_model, capsys):
+    repo = f"{USER}/q-FrozenLake"
+    slippery8 = hub.qlearning_model(defaults.FROZENLAKE.replace(env_kwargs=dict(map_name="8x8", is_slippery=True)),
+                                    np.zeros((64, 4)))
+    hub.push_to_hub(repo, slippery8, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    first = double.files(repo)["README.md"].replace(b"## Usage", b"My own notes stay.\n\n## Usage")
+    first = first.replace(b"- custom-implementation", b"- custom-implementation\n- my-own-tag")
+    double.add_repo(repo, {"README.md": first})
+    assert b"FrozenLake-v1-8x8" in first
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    metadata, text = _card(double.files(repo))
+    assert metadata["tags"] == ["FrozenLake-v1-4x4-no_slippery", "q-learning", "reinforcement-learning",
+                                "custom-implementation", "my-own-tag"]
+    dataset = metadata["model-index"][0]["results"][0]["dataset"]
+    assert dataset["name"] == "FrozenLake-v1-4x4-no_slippery" and "8x8" not in str(metadata)
+    assert "My own notes stay." in text
+    assert "no course assignment uses FrozenLake-v1-4x4-no_slippery" in capsys.readouterr().out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("declare", ["Content-Length", "none"])
+def test_a_2_gb_model_file_is_refused_before_it_is_downloaded(double, declare):
+    repo = f"{USER}/q-huge"
+    double.add_repo(repo, {"README.md": HAND_CARD})
+    double.serve_body(r"/q-huge/resolve/main/q-learning\.pkl$", 2 * 2 ** 30, method="*",
+                      declare_length=declare != "none")
+    refusal = (r"The Hub did not say how large q-learning.pkl in learner/q-huge is, so the kit did not download it"
+               if declare == "none" else r"q-learning.pkl in learner/q-huge is 2,147,483,648 bytes, more than the "
+                                         r"16,777,216 bytes the kit downloads")
+    with pytest.raises(hub.HubLoadError, match=refusal):
+        hub.load_from_hub(repo, "q-learning.pkl", endpoint=double.url)
+    assert ("GET", f"/{repo}/resolve/main/q-learning.pkl") not in double.requests   # only its HEAD
+
+
+def test_a_huge_existing_card_stops_the_push_unread(double, frozenlake_model):
+    repo = f"{USER}/q-huge-card"
+    double.add_repo(repo, {"README.md": HAND_CARD})
+    double.serve_body(rf"/{repo}/resolve/main/README\.md$", 1200 * 2 ** 20)
+    with pytest.raises(hub.HubPushError, match="it is larger than 512 KB, more than the kit reads.*is intact"):
+        hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert double.files(repo)["README.md"] == HAND_CARD
+
+
 # ---- local_dir never clobbers (issue 15) -------------------------------------------------------------------------
 def test_local_dir_with_files_the_kit_did_not_write_is_refused(frozenlake_model, tmp_path):
     out = tmp_path / "my_folder"

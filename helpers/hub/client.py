@@ -415,11 +415,11 @@ def read_card(repo_id: str, *, revision: str = "main", token=None, endpoint_url:
 def check_download_size(repo_id: str, filename: str, cap: int, *, revision=None, token=None,
                         endpoint_url: str | None = None) -> int | None:
     """The size the Hub states for ``filename`` (X-Linked-Size or Content-Length of its HEAD), checked before any
-    download: TooLarge above ``cap``. None when the Hub states none."""
+    download: TooLarge above ``cap``, or when the Hub states no size (TooLarge(None))."""
     from huggingface_hub import get_hf_file_metadata
 
     url = f"{endpoint(endpoint_url)}/{repo_id}/resolve/{quote(revision or 'main', safe='')}/{quote(filename)}"
     size = get_hf_file_metadata(url, token=token, timeout=REQUEST_TIMEOUT_S).size
-    if isinstance(size, int) and size > cap:
+    if not isinstance(size, int) or size > cap:
         raise TooLarge(size)
     return size

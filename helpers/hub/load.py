@@ -51,6 +51,10 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
                                         endpoint_url=download["endpoint"])
             path = hf_hub_download(repo_id, filename, **download)
     except hub.TooLarge as err:
+        if err.args[0] is None:
+            raise HubLoadError(_("The Hub did not say how large {filename} in {repo_id} is, so the kit did not "
+                                 "download it (it could be any size). Try again later.", filename=filename[:80],
+                                 repo_id=repo_id)) from None
         raise HubLoadError(_("{filename} in {repo_id} is {size:,} bytes, more than the {cap:,} bytes the kit "
                              "downloads (a course model is far smaller), so it was not downloaded. Check the file "
                              "name on the repo's 'Files' tab; load only files you trust, with your own code.",
