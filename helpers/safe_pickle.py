@@ -27,7 +27,6 @@ import math
 import pickle
 import pickletools
 import reprlib
-from pathlib import Path
 
 import numpy as np
 

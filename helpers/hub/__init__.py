@@ -17,8 +17,11 @@ Where things live, one question each:
   models   what a model is: the model dict, FrozenLake's settings, checks on downloaded data, its env
   push     publishing: push_to_hub (push_qlearning, push_policy), the local export, the upload, retry_push
   card     what the model card says
-  load     loading: load_from_hub / load_model_file, and find_models (a search by tags)
+  load     loading: load_from_hub / load_model_file (with the file checks: size cap, Git LFS pointer), and
+           find_models (a search by tags)
   errors   every error and its message, the repo-id check
+  client   the one Hub client: endpoint, offline mode, what an error means, time budget, capped reads, card reader
+  progress where a learner stands in the course, read the way the course's certificate checker reads it
 """
 from helpers.hub.card import card_metadata
 from helpers.hub.errors import HubLoadError, HubPushError, InvalidRepoIdError, check_repo_id

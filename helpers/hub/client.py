@@ -238,6 +238,7 @@ class HTTPStatus(Exception):
         self.status, self.message, self.code, self.tries = status, message, code, 1
 
 
+# The standard library, not huggingface_hub: its requests read a body whole and have no overall deadline.
 class Client:
     """GETs against one Hub under one deadline: every wait on the network ends by the deadline (a watchdog
     closes whatever is still open then), every body is read in chunks under a cap, redirects are followed by

@@ -40,12 +40,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urljoin
 
 from helpers.hub import client as hub
-from helpers.hub.client import (MAX_CARD_BYTES, BadAnswer, Card, CardRefused, Client, HTTPStatus, OutOfTime,
+from helpers.hub.client import (MAX_CARD_BYTES, BadAnswer, Card, Client, HTTPStatus, OutOfTime,
                                 TooLarge, card_from_bytes, parse_card)
 from helpers.i18n import _, ngettext
 
 __all__ = ["ASSIGNMENTS", "Assignment", "Row", "Progress", "ProgressError", "UnknownUserError",
-           "HubUnreachableError", "RateLimitedError", "CardRefused", "check_progress", "checker_verdict",
+           "HubUnreachableError", "RateLimitedError", "check_progress", "checker_verdict",
            "parse_card", "card_result"]
 
 RL_TAG = "reinforcement-learning"

@@ -374,11 +374,14 @@ def upload(folder: Path, repo_id: str, *, token=None, endpoint=None, private=Non
         raise HubPushError(_("{folder}/README.md is not UTF-8 text: open it in an editor, save it as UTF-8, then "
                              "retry. Nothing was uploaded.", folder=folder), repo_id=repo_id, folder=folder) from None
     card = hub.parse_card(body)
-    if card.error or card.metadata is None:  # the card was edited by hand and its YAML block no longer parses
+    if card.error:  # the card was edited by hand and its YAML block no longer parses
         raise HubPushError(_("{folder}/README.md has a metadata block (the YAML between the '---' lines at the "
                              "top) that cannot be read ({text}); fix it, then retry. Nothing was uploaded.",
-                             folder=folder, text=card.error or _("there is none")), repo_id=repo_id,
-                           folder=folder)
+                             folder=folder, text=card.error), repo_id=repo_id, folder=folder)
+    if card.metadata is None:
+        raise HubPushError(_("{folder}/README.md has no metadata block (the YAML between the '---' lines at the "
+                             "top): push the agent again with push_to_hub, which writes one. Nothing was uploaded.",
+                             folder=folder), repo_id=repo_id, folder=folder)
     metadata = card.metadata
     if hub.offline():
         raise HubPushError(_("Offline mode is on (HF_HUB_OFFLINE=1), so nothing was uploaded. Unset it "
