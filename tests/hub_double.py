@@ -37,8 +37,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
-__all__ = ["HubDouble", "prepare_offline_hub_cache", "OFFLINE_NOTEBOOK_REPOS", "offline_hub_env"]
+__all__ = ["HubDouble", "prepare_offline_hub_cache", "OFFLINE_NOTEBOOK_REPOS", "offline_hub_env", "in_child"]
 
+_ROOT = Path(__file__).resolve().parent.parent
 _REPO_ID = r"(?P<repo>[\w.-]+/[\w.-]+)"
 
 
@@ -484,6 +485,37 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(404, "Entry not found", "EntryNotFound")
         self._send(200, data, {"ETag": f'"{_git_blob_sha(data)}"', "X-Repo-Commit": sha},
                    content_type="application/octet-stream")
+
+
+# ---- hostile answers are met in a child process, bounded in time and memory ---------------------------
+CHILD_MEMORY = 2 * 2 ** 30   # a hard stop; the test itself asks for under 1 GiB
+
+
+def in_child(code: str, limit_s: float) -> dict:
+    """Run ``code`` (which prints one JSON object last) in a fresh Python with an address-space cap; return that
+    object with the child's peak memory ("rss_mb") and wall time ("wall_s")."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+
+    tail = ("\nimport json as _j, resource as _r\n"
+            "RESULT['rss_mb'] = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024\nprint(_j.dumps(RESULT))\n")
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
+        env.update(PYTHONPATH=str(_ROOT), HF_HOME=home, HF_TOKEN_PATH=os.path.join(home, "no_token"),
+                   HF_HUB_DISABLE_TELEMETRY="1", MALLOC_ARENA_MAX="2")
+        start = time.monotonic()
+        done = subprocess.run([sys.executable, "-c", code + tail], cwd=_ROOT, env=env, preexec_fn=cap,
+                              capture_output=True, text=True, timeout=limit_s + 20)
+    wall = time.monotonic() - start
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["wall_s"] = wall
+    return result
 
 
 # ---- offline cache for the notebook tests ------------------------------------------------------------

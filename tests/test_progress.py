@@ -24,7 +24,7 @@ import huggingface_hub.utils  # noqa: E402,F401  (the fixture resets its session
 from huggingface_hub import constants  # noqa: E402
 
 from helpers.hub import client, progress  # noqa: E402
-from hub_double import HubDouble  # noqa: E402
+from hub_double import HubDouble, in_child  # noqa: E402
 
 USER = "learner"
 NO_TORCH = "torch is not installed (the platform runs in tests/platforms.sh have no CPU wheel for this Python)"
@@ -513,37 +513,6 @@ def test_a_username_that_is_not_one_is_refused_before_any_request(name):
 
 
 # ---- hostile answers, each in a child process bounded in time and memory ------------------------------------------
-ROOT = Path(__file__).resolve().parent.parent
-CHILD_MEMORY = 2 * 2 ** 30   # a hard stop; the test itself asks for under 1 GiB
-
-
-def _in_child(code: str, limit_s: float) -> dict:
-    """Run ``code`` (which prints one JSON object last) in a fresh Python with an address-space cap; return that
-    object with the child's peak memory ("rss_mb") and wall time ("wall_s")."""
-    import json
-    import resource
-    import subprocess
-    import tempfile
-
-    def cap():
-        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
-
-    tail = ("\nimport json as _j, resource as _r\n"
-            "RESULT['rss_mb'] = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024\nprint(_j.dumps(RESULT))\n")
-    with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
-        env.update(PYTHONPATH=str(ROOT), HF_HOME=home, HF_TOKEN_PATH=os.path.join(home, "no_token"),
-                   HF_HUB_DISABLE_TELEMETRY="1", MALLOC_ARENA_MAX="2")
-        start = time.monotonic()
-        done = subprocess.run([sys.executable, "-c", code + tail], cwd=ROOT, env=env, preexec_fn=cap,
-                              capture_output=True, text=True, timeout=limit_s + 20)
-    wall = time.monotonic() - start
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["wall_s"] = wall
-    return result
-
-
 def _check_in_child(double, limit_s: float = 10, **options) -> dict:
     code = f"""
 import time
@@ -557,7 +526,7 @@ except progress.ProgressError as err:
     RESULT = dict(error=type(err).__name__, message=str(err))
 RESULT["elapsed"] = time.monotonic() - start
 """
-    result = _in_child(code, limit_s)
+    result = in_child(code, limit_s)
     assert result["elapsed"] < limit_s and result["rss_mb"] < 1024, result
     return result
 
@@ -579,7 +548,7 @@ start = time.monotonic()
 card = progress.parse_card({ALIAS_BOMB!r})
 RESULT = dict(error=card.error, elapsed=time.monotonic() - start)
 """
-    result = _in_child(code, 10)
+    result = in_child(code, 10)
     assert result["error"] == "its metadata's aliases expand to more than 20000 values", result
     assert result["elapsed"] < 10 and result["rss_mb"] < 1024
 
@@ -603,7 +572,7 @@ def test_hostile_yaml_blocks_are_refused(block, refusal):
 from helpers.hub import progress
 RESULT = dict(error=progress.parse_card("---\\n" + {block!r} + "\\n---\\n").error)
 """
-    result = _in_child(code, 10)
+    result = in_child(code, 10)
     assert result["error"].startswith(refusal), result
 
 
