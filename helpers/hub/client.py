@@ -57,8 +57,7 @@ def status_of(err) -> int | None:
     for _depth in range(5):
         if err is None:
             return None
-        status = getattr(err, "status", None) if isinstance(err, HTTPStatus) else \
-            getattr(getattr(err, "response", None), "status_code", None)
+        status = getattr(getattr(err, "response", None), "status_code", None) or getattr(err, "status", None)
         if isinstance(status, int):
             return status
         err = err.__cause__ or err.__context__
@@ -373,6 +372,16 @@ class Client:
                     self._open.discard(sock)
             conn.close()
 
+    def card(self, repo_id: str, revision: str = "main") -> bytes | None:
+        """README.md's bytes (at most ``MAX_CARD_BYTES``), or None when the Hub says the repo has none."""
+        try:
+            return self.retrying(lambda: self.get(
+                f"{self.base}/{repo_id}/resolve/{quote(revision, safe='')}/README.md", MAX_CARD_BYTES))[2]
+        except HTTPStatus as err:
+            if err.status == 404 and err.code == "EntryNotFound":   # the Hub's own answer, not a proxy's
+                return None
+            raise
+
     def retrying(self, call):
         """``call()``, retried with growing waits (within the budget) while the Hub answers 429; the last 429
         is raised with ``tries`` set."""
@@ -397,20 +406,14 @@ def hub_headers(token=None) -> dict:
 
 def read_card(repo_id: str, *, revision: str = "main", token=None, endpoint_url: str | None = None,
               budget_s: float = CARD_BUDGET_S) -> str | None:
-    """README.md of ``repo_id`` as text, read through ``Client`` (at most ``MAX_CARD_BYTES``, within
-    ``budget_s``); None when the repo has no README.md. Raises TooLarge, OutOfTime, HTTPStatus, BadAnswer,
-    OSError or UnicodeDecodeError (``classify`` says what they mean)."""
+    """README.md of ``repo_id`` as text, read through ``Client.card`` within ``budget_s``; None when the repo has
+    none. Raises TooLarge, OutOfTime, HTTPStatus, BadAnswer, OSError or UnicodeDecodeError."""
     client = Client(endpoint(endpoint_url), hub_headers(token), budget_s)
     try:
-        _status, _headers, body = client.retrying(lambda: client.get(
-            f"{client.base}/{repo_id}/resolve/{quote(revision, safe='')}/README.md", MAX_CARD_BYTES))
-    except HTTPStatus as err:
-        if err.status == 404 and err.code == "EntryNotFound":   # the Hub says the file is missing (not a proxy)
-            return None
-        raise
+        body = client.card(repo_id, revision)
     finally:
         client.close()
-    return body.decode("utf-8-sig")
+    return None if body is None else body.decode("utf-8-sig")
 
 
 def check_download_size(repo_id: str, filename: str, cap: int, *, revision=None, token=None,

@@ -46,7 +46,7 @@ from helpers.i18n import _, ngettext
 
 __all__ = ["ASSIGNMENTS", "Assignment", "Row", "Progress", "ProgressError", "UnknownUserError",
            "HubUnreachableError", "RateLimitedError", "check_progress", "checker_verdict",
-           "parse_card", "card_result"]
+           "parse_card"]
 
 RL_TAG = "reinforcement-learning"
 TIME_BUDGET_S = 60.0            # the whole check: listings, pages, cards, slow bodies
@@ -161,12 +161,6 @@ def _score(metadata: dict) -> Score:
         return Score(None, _("its value {value!r} is not a number or 'mean +/- std', and the course's check stops "
                              "on it. Write 'mean +/- std' there, or push the agent again with the kit.", value=text))
     return Score(mean - std)
-
-
-def card_result(metadata: dict) -> tuple:
-    """``(result, problem)``: the checker's score of a card's metadata, or None and why the checker stops on it."""
-    score = _score(metadata)
-    return score.result, score.problem
 
 
 def _dataset_problem(metadata: dict) -> str | None:
@@ -457,17 +451,12 @@ def _read_card(client: Client, repo_id: str) -> Card:
     if client.remaining() <= 0:
         return Card(unread="time")
     try:
-        _status, _headers, body = client.retrying(
-            lambda: client.get(f"{client.base}/{repo_id}/resolve/main/README.md", MAX_CARD_BYTES))
+        body = client.card(repo_id)
     except OutOfTime:
         return Card(unread="time")
     except TooLarge:
         return Card(unread="size")
-    except HTTPStatus as err:
-        if err.status == 404:   # no README.md: the checker's download fails and it skips the repo
-            return Card()
-        raise
-    return card_from_bytes(body)
+    return Card() if body is None else card_from_bytes(body)   # no README.md: the checker skips the repo
 
 
 def check_progress(username: str, *, token=None, endpoint: str | None = None,
