@@ -756,6 +756,30 @@ except HubPushError as err:
     assert double.files(repo)["README.md"] == HAND_CARD
 
 
+def test_one_function_says_what_a_hub_error_means():
+    from huggingface_hub import errors
+
+    from helpers.hub.client import HTTPStatus, OutOfTime, classify
+
+    cases = [(HTTPStatus(503), "busy"), (HTTPStatus(429), "busy"), (HTTPStatus(401), "denied"),
+             (HTTPStatus(403), "forbidden"), (HTTPStatus(404), "no-repo"), (HTTPStatus(418), "http"),
+             (errors.OfflineModeIsEnabled("off"), "offline-mode"), (ConnectionError("down"), "unreachable"),
+             (OutOfTime(), "unreachable"), (errors.LocalEntryNotFoundError("not cached"), "unreachable"),
+             (ValueError("odd"), "other")]
+    assert [classify(err)[0] for err, _ in cases] == [kind for _, kind in cases]
+
+
+def test_one_http_stack_and_one_offline_test():
+    # Only the client speaks HTTP by hand and reads the offline flag; the rest of helpers/ asks it.
+    paths = sorted((Path(__file__).resolve().parent.parent / "helpers").rglob("*.py"))
+    assert any(p.name == "client.py" for p in paths)
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        if path.name != "client.py":
+            assert not any(word in text for word in ("http.client", "is_offline_mode", "HF_HUB_OFFLINE\")",
+                                                     "constants.HF_HUB_OFFLINE")), path
+
+
 # ---- local_dir never clobbers (issue 15) -------------------------------------------------------------------------
 def test_local_dir_with_files_the_kit_did_not_write_is_refused(frozenlake_model, tmp_path):
     out = tmp_path / "my_folder"

@@ -61,7 +61,7 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
                              filename=filename[:80], repo_id=repo_id, size=err.args[0],
                              cap=LIMITS["file_bytes"])) from None
     except Exception as err:
-        raise load_error(err, repo_id, filename) from err
+        raise load_error(err, repo_id, filename) from None
     model = load_model_file(path, policy_class=policy_class)
     if isinstance(model, dict) and "qtable" in model and str(model.get("env_id", ""))[:20].startswith("FrozenLake"):
         _lake_from_card(model, repo_id, filename, download)
