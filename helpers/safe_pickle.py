@@ -18,8 +18,8 @@ its size with shared parts counted each time they are used, a container cannot c
 and strings and the bytes made into arrays draw on fixed budgets. Every limit is far above what a course
 model needs (a Taxi model is about 25 KB).
 
-This module is also the one home of the file checks every downloaded model file gets (size cap, empty
-file, Git LFS pointer: ``read_model_bytes``) and of ``short_repr``, the bounded repr for messages.
+Also here: ``short_repr``, the bounded repr for messages. Reading files (size cap, empty file, Git LFS
+pointer) is the loader's (``helpers.hub.load``).
 """
 from __future__ import annotations
 
@@ -27,17 +27,16 @@ import math
 import pickle
 import pickletools
 import reprlib
-from pathlib import Path
 
 import numpy as np
 
 from helpers.i18n import _
 
-__all__ = ["UnsafePickleError", "RefusedPickleError", "DamagedPickleError", "PickleLimitError", "safe_load",
-           "safe_loads", "read_model_bytes", "short_repr", "LIMITS", "ALLOWED_DTYPES"]
+__all__ = ["UnsafePickleError", "RefusedPickleError", "DamagedPickleError", "PickleLimitError", "safe_loads",
+           "short_repr", "LIMITS", "ALLOWED_DTYPES"]
 
 LIMITS = {
-    "file_bytes": 16 * 2**20,   # the whole file (downloaded model files of every kind)
+    "file_bytes": 16 * 2**20,   # the whole file (the loader caps every model file it reads at this too)
     "opcodes": 1_000_000,       # pickle instructions read
     "stack": 10_000,            # values waiting on the stack
     "values": 2**20,            # values in the model once shared parts are expanded (string characters count)
@@ -49,7 +48,6 @@ LIMITS = {
     "ndim": 4,                  # array dimensions
 }
 ALLOWED_DTYPES = frozenset(["b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8"])
-LFS_POINTER = b"version https://git-lfs"
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, 40, 40, 40
@@ -108,28 +106,6 @@ class PickleLimitError(UnsafePickleError):
             _("Refused to load {source}: {what}. A course model (a dict with a Q-table) is far smaller, so this "
               "file was not loaded (it could exhaust the memory or hang Python). Only load models you trust.",
               source=source[:80], what=what))
-
-
-def read_model_bytes(path, source: str | None = None, max_bytes: int | None = None) -> bytes:
-    """The bytes of a downloaded model file, if it is not empty, not a Git LFS pointer and at most
-    ``max_bytes`` (``LIMITS["file_bytes"]``) long (the Hub cache links each file to its blob)."""
-    path = Path(path)
-    source = source or path.name
-    cap = LIMITS["file_bytes"] if max_bytes is None else max_bytes
-    try:
-        with open(path, "rb") as f:
-            data = f.read(cap + 1)
-    except OSError as err:
-        raise DamagedPickleError(source, _("it cannot be read: {error}",
-                                           error=err.strerror or type(err).__name__)) from None
-    if len(data) > cap:
-        raise PickleLimitError(source, _("it is more than {cap:,} bytes", cap=cap))
-    if not data:
-        raise DamagedPickleError(source, _("the file is empty"))
-    if data.startswith(LFS_POINTER):
-        raise DamagedPickleError(source, _("this is a Git LFS pointer, not the model: the file itself was never "
-                                           "downloaded (fetch it with hf_hub_download, or `git lfs pull` in a clone)"))
-    return data
 
 
 # ---- what the stack holds besides plain numbers, strings and bytes ------------------------------------------
@@ -499,11 +475,6 @@ def safe_loads(data: bytes, source: str | None = None, limits: dict | None = Non
     if len(data) > caps["file_bytes"]:
         raise PickleLimitError(source, _("it is {n:,} bytes, more than {most:,} bytes", n=len(data),
                                          most=caps["file_bytes"]))
-    if not data:
-        raise DamagedPickleError(source, _("the file is empty"))
-    if data.startswith(LFS_POINTER):
-        raise DamagedPickleError(source, _("this is a Git LFS pointer, not the model: the file itself was never "
-                                           "downloaded (fetch it with hf_hub_download, or `git lfs pull` in a clone)"))
     try:
         return _Decoder(source, caps).decode(data)
     except UnsafePickleError:
@@ -514,13 +485,3 @@ def safe_loads(data: bytes, source: str | None = None, limits: dict | None = Non
         detail = _("it ends before the pickle does: cut short") if "exhausted" in str(err) or \
             "not enough" in str(err) else f"{type(err).__name__}: {str(err)[:150]}"
         raise DamagedPickleError(source, detail) from None
-
-
-def safe_load(file, source: str | None = None, limits: dict | None = None):
-    """``safe_loads`` of an open binary file (read whole, at most ``file_bytes``)."""
-    caps = dict(LIMITS, **(limits or {}))
-    source = source or str(getattr(file, "name", None) or _("the file"))
-    data = file.read(caps["file_bytes"] + 1)
-    if len(data) > caps["file_bytes"]:
-        raise PickleLimitError(source, _("it is more than {cap:,} bytes", cap=caps["file_bytes"]))
-    return safe_loads(data, source, limits)

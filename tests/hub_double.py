@@ -4,15 +4,16 @@ It answers the calls ``create_repo``, ``upload_folder``/``create_commit``, ``rep
 ``list_repo_tree``, ``hf_hub_download``, ``snapshot_download``, ``whoami`` and ``list_models`` (author, tag
 filters, pages of ``page_size`` linked by a Link header, private repos listed to their owner only) make, plus a
 user's overview, on 127.0.0.1 with a free port, keeping repos in memory. Checked against huggingface_hub 1.27 and
-2.4 (and 0.30 for what helpers.progress uses).
+2.4 (and 0.30 for what helpers.hub.progress uses).
 
     with HubDouble() as hub:                      # tokens: hub.WRITE_TOKEN, hub.READ_TOKEN
         api = HfApi(endpoint=hub.url, token=hub.WRITE_TOKEN)
         hub.fail("POST", "/commit/", 500)         # the next commit gets a 500
         hub.files("learner/q-Taxi-v3")            # {path: bytes} at main
 
-Hostile answers, for the bounds of helpers.progress: ``hub.serve_body(regex, size, delay=...)`` answers GETs of
-matching paths with ``size`` bytes sent in chunks (a trickle with ``delay``, or gigabytes with none);
+Hostile answers, for the bounds of helpers.hub.progress: ``hub.serve_body(regex, size, delay=...)`` answers GETs of
+matching paths with ``size`` bytes sent in chunks (a trickle with ``delay``, or gigabytes with none; with
+``method="*"`` a HEAD gets the headers alone);
 ``hub.self_link = True`` makes every listing page link to itself as its next page; ``hub.synthetic_models[user] =
 n`` lists ``n`` more (empty) models for ``user``, made up page by page.
 
@@ -36,8 +37,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
-__all__ = ["HubDouble", "prepare_offline_hub_cache", "OFFLINE_NOTEBOOK_REPOS", "offline_hub_env"]
+__all__ = ["HubDouble", "prepare_offline_hub_cache", "OFFLINE_NOTEBOOK_REPOS", "offline_hub_env", "in_child"]
 
+_ROOT = Path(__file__).resolve().parent.parent
 _REPO_ID = r"(?P<repo>[\w.-]+/[\w.-]+)"
 
 
@@ -230,12 +232,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream(self, body: _Body):
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("ETag", '"streamed"')
+        self.send_header("X-Repo-Commit", "0" * 40)
         if body.declare_length:
             self.send_header("Content-Length", str(body.size))
         else:
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()
+        if self.command == "HEAD":   # the size, as the Hub states it before a download
+            return
         sent = 0
         try:
             while sent < body.size:
@@ -284,7 +290,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.hub._lock:
             self.hub.requests.append((self.command, path))
         with self.hub._lock:
-            body = next((b for b in self.hub._bodies if b.method == self.command and b.pattern.search(path)), None)
+            body = next((b for b in self.hub._bodies if b.method in (self.command, "*") and b.pattern.search(path)),
+                        None)
         if body is not None:
             return self._stream(body)
         fault = self.hub._take_fault(self.command, path)
@@ -478,6 +485,37 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(404, "Entry not found", "EntryNotFound")
         self._send(200, data, {"ETag": f'"{_git_blob_sha(data)}"', "X-Repo-Commit": sha},
                    content_type="application/octet-stream")
+
+
+# ---- hostile answers are met in a child process, bounded in time and memory ---------------------------
+CHILD_MEMORY = 2 * 2 ** 30   # a hard stop; the test itself asks for under 1 GiB
+
+
+def in_child(code: str, limit_s: float) -> dict:
+    """Run ``code`` (which prints one JSON object last) in a fresh Python with an address-space cap; return that
+    object with the child's peak memory ("rss_mb") and wall time ("wall_s")."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+
+    tail = ("\nimport json as _j, resource as _r\n"
+            "RESULT['rss_mb'] = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024\nprint(_j.dumps(RESULT))\n")
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
+        env.update(PYTHONPATH=str(_ROOT), HF_HOME=home, HF_TOKEN_PATH=os.path.join(home, "no_token"),
+                   HF_HUB_DISABLE_TELEMETRY="1", MALLOC_ARENA_MAX="2")
+        start = time.monotonic()
+        done = subprocess.run([sys.executable, "-c", code + tail], cwd=_ROOT, env=env, preexec_fn=cap,
+                              capture_output=True, text=True, timeout=limit_s + 20)
+    wall = time.monotonic() - start
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["wall_s"] = wall
+    return result
 
 
 # ---- offline cache for the notebook tests ------------------------------------------------------------

@@ -25,7 +25,7 @@ from huggingface_hub import constants, metadata_load  # noqa: E402
 
 from helpers import defaults, hub, qlearning  # noqa: E402
 from helpers.safe_pickle import RefusedPickleError, safe_loads  # noqa: E402
-from hub_double import HubDouble, prepare_offline_hub_cache  # noqa: E402
+from hub_double import HubDouble, in_child, prepare_offline_hub_cache  # noqa: E402
 
 USER = "learner"
 NO_TORCH = "torch is not installed (the platform runs in tests/platforms.sh have no CPU wheel for this Python)"
@@ -408,7 +408,7 @@ def test_unreachable_hub(frozenlake_model):
 
 def test_library_offline_error_is_translated(double, frozenlake_model, monkeypatch):
     # If the flag flips after our own check, the library's OfflineModeIsEnabled still becomes a HubPushError.
-    monkeypatch.setattr(hub.push, "_offline", lambda: False)
+    monkeypatch.setattr(hub.client, "offline", lambda: False)
     _set_offline(monkeypatch, True)
     with pytest.raises(hub.HubPushError, match="Offline mode is on"):
         hub.push_to_hub(f"{USER}/q-offline2", frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN,
@@ -681,6 +681,105 @@ def test_remote_card_with_broken_yaml_is_repaired_not_blocking(double, frozenlak
     assert metadata["tags"][0] == "FrozenLake-v1-4x4-no_slippery"
     assert metadata["model-index"][0]["results"][0]["metrics"][0]["value"] == "1.00 +/- 0.00"
     assert "cannot be read" in capsys.readouterr().out
+
+
+def test_the_verdict_after_a_push_is_read_back_from_the_hub(double, frozenlake_model, capsys):
+    from helpers.hub.progress import checker_verdict
+
+    repo = f"{USER}/q-verdict"
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    out = capsys.readouterr().out.splitlines()
+    uploaded = double.files(repo)["README.md"].decode()
+    sha = double.repos[repo].head[0]
+    assert out[-1] == checker_verdict(uploaded) and out[-2].startswith("Pushed to ")
+    assert ("GET", f"/{repo}/resolve/{sha}/README.md") in double.requests   # read back at the new commit
+    double.fail("GET", rf"/resolve/{'[0-9a-f]' * 40}/README\.md$", 500, times=5)
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    assert capsys.readouterr().out.splitlines()[-1].startswith(
+        "Course checker: the uploaded card could not be read back from the Hub (HTTPStatus: ")
+
+
+def test_a_repush_of_another_env_replaces_the_env_tags_and_keeps_the_prose(double, frozenlake_model, capsys):
+    repo = f"{USER}/q-FrozenLake"
+    slippery8 = hub.qlearning_model(defaults.FROZENLAKE.replace(env_kwargs=dict(map_name="8x8", is_slippery=True)),
+                                    np.zeros((64, 4)))
+    hub.push_to_hub(repo, slippery8, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    first = double.files(repo)["README.md"].replace(b"## Usage", b"My own notes stay.\n\n## Usage")
+    first = first.replace(b"- custom-implementation", b"- custom-implementation\n- my-own-tag")
+    double.add_repo(repo, {"README.md": first})
+    assert b"FrozenLake-v1-8x8" in first
+    hub.push_to_hub(repo, frozenlake_model, endpoint=double.url, token=double.WRITE_TOKEN, record=False)
+    metadata, text = _card(double.files(repo))
+    assert metadata["tags"] == ["FrozenLake-v1-4x4-no_slippery", "q-learning", "reinforcement-learning",
+                                "custom-implementation", "my-own-tag"]
+    dataset = metadata["model-index"][0]["results"][0]["dataset"]
+    assert dataset["name"] == "FrozenLake-v1-4x4-no_slippery" and "8x8" not in str(metadata)
+    assert "My own notes stay." in text
+    assert "no course assignment uses FrozenLake-v1-4x4-no_slippery" in capsys.readouterr().out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("declare", ["Content-Length", "none"])
+def test_a_2_gb_model_file_is_refused_before_it_is_downloaded(double, declare):
+    repo = f"{USER}/q-huge"
+    double.add_repo(repo, {"README.md": HAND_CARD})
+    double.serve_body(r"/q-huge/resolve/main/q-learning\.pkl$", 2 * 2 ** 30, method="*",
+                      declare_length=declare != "none")
+    result = in_child(f"""
+from helpers.hub import HubLoadError, load_from_hub
+try:
+    load_from_hub({repo!r}, "q-learning.pkl", endpoint={double.url!r})
+    RESULT = dict(error=None)
+except HubLoadError as err:
+    RESULT = dict(error=str(err))
+""", 10)
+    assert result["wall_s"] < 10 and result["rss_mb"] < 1024, result
+    refusal = (f"The Hub did not say how large q-learning.pkl in {repo} is, so the kit did not download it"
+               if declare == "none" else f"q-learning.pkl in {repo} is 2,147,483,648 bytes, more than the "
+                                         "16,777,216 bytes the kit downloads")
+    assert result["error"].startswith(refusal), result
+    assert ("GET", f"/{repo}/resolve/main/q-learning.pkl") not in double.requests   # only its HEAD
+
+
+def test_a_huge_existing_card_stops_the_push_unread(double, frozenlake_model, tmp_path):
+    repo = f"{USER}/q-huge-card"
+    double.add_repo(repo, {"README.md": HAND_CARD})
+    double.serve_body(rf"/{repo}/resolve/main/README\.md$", 1200 * 2 ** 20)
+    folder = hub.push_to_hub(repo, frozenlake_model, local_dir=tmp_path / "out", record=False).folder
+    result = in_child(f"""
+from helpers.hub import HubPushError, retry_push
+try:
+    retry_push({str(folder)!r}, {repo!r}, endpoint={double.url!r}, token={double.WRITE_TOKEN!r})
+    RESULT = dict(error=None)
+except HubPushError as err:
+    RESULT = dict(error=str(err))
+""", 10)
+    assert result["wall_s"] < 10 and result["rss_mb"] < 1024, result
+    assert "(it is larger than 512 KB, more than the kit reads)" in result["error"] and "is intact" in result["error"]
+    assert double.files(repo)["README.md"] == HAND_CARD
+
+
+def test_one_function_says_what_a_hub_error_means():
+    from huggingface_hub import errors
+
+    from helpers.hub.client import HTTPStatus, OutOfTime, classify
+
+    cases = [(HTTPStatus(503), "busy"), (HTTPStatus(429), "busy"), (HTTPStatus(401), "denied"),
+             (HTTPStatus(403), "forbidden"), (HTTPStatus(404), "no-repo"), (HTTPStatus(418), "http"),
+             (errors.OfflineModeIsEnabled("off"), "offline-mode"), (ConnectionError("down"), "unreachable"),
+             (OutOfTime(), "unreachable"), (errors.LocalEntryNotFoundError("not cached"), "unreachable"),
+             (ValueError("odd"), "other")]
+    assert [classify(err)[0] for err, _ in cases] == [kind for _, kind in cases]
+
+
+def test_one_http_stack_and_one_offline_test():
+    # Only the client speaks HTTP by hand and reads the offline flag; the rest of helpers/ asks it.
+    paths = sorted((Path(__file__).resolve().parent.parent / "helpers").rglob("*.py"))
+    assert any(p.name == "client.py" for p in paths)
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        if path.name != "client.py":
+            assert not any(word in text for word in ("http.client", "is_offline_mode", "HF_HUB_OFFLINE\")",
+                                                     "constants.HF_HUB_OFFLINE")), path
 
 
 # ---- local_dir never clobbers (issue 15) -------------------------------------------------------------------------

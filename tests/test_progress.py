@@ -1,8 +1,8 @@
-"""helpers.progress against the loopback Hub double: the course's certificate rules, each trap, each error.
+"""helpers.hub.progress against the loopback Hub double: the course's certificate rules, each trap, each error.
 
 Cards are seeded in the shapes real course pushes write (the kit's own unit 2 / unit 4 cards, Stable-Baselines3,
 ML-Agents, CleanRL and Sample Factory pushes). The kit's own pushes are also checked against an independent
-re-implementation of the checker's parsing (``_reference_checker``), so that helpers.progress cannot agree with
+re-implementation of the checker's parsing (``_reference_checker``), so that helpers.hub.progress cannot agree with
 itself by mistake.
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ import huggingface_hub  # noqa: E402
 import huggingface_hub.utils  # noqa: E402,F401  (the fixture resets its sessions)
 from huggingface_hub import constants  # noqa: E402
 
-from helpers import progress  # noqa: E402
-from hub_double import HubDouble  # noqa: E402
+from helpers.hub import client, progress  # noqa: E402
+from hub_double import HubDouble, in_child  # noqa: E402
 
 USER = "learner"
 NO_TORCH = "torch is not installed (the platform runs in tests/platforms.sh have no CPU wheel for this Python)"
@@ -469,8 +469,8 @@ def test_rate_limiting_gives_up_with_a_clear_error(double, sleeps):
     with pytest.raises(progress.RateLimitedError, match="too many requests.*wait a few minutes"):
         progress.check_progress(USER, endpoint=double.url, token=False)
     ours = [s for s in sleeps if s in (5.0, 10.0)]
-    assert ours[-progress.RETRIES:] == [5.0, 10.0]   # bounded backoff, then it says so
-    assert len(double.requests) <= 6 * (progress.RETRIES + 1)  # the library's own retries included
+    assert ours[-client.RETRIES:] == [5.0, 10.0]   # bounded backoff, then it says so
+    assert len(double.requests) <= 6 * (client.RETRIES + 1)  # the library's own retries included
 
 
 def test_thousands_of_repos_are_paged_in_bounded_time(double):
@@ -513,41 +513,10 @@ def test_a_username_that_is_not_one_is_refused_before_any_request(name):
 
 
 # ---- hostile answers, each in a child process bounded in time and memory ------------------------------------------
-ROOT = Path(__file__).resolve().parent.parent
-CHILD_MEMORY = 2 * 2 ** 30   # a hard stop; the test itself asks for under 1 GiB
-
-
-def _in_child(code: str, limit_s: float) -> dict:
-    """Run ``code`` (which prints one JSON object last) in a fresh Python with an address-space cap; return that
-    object with the child's peak memory ("rss_mb") and wall time ("wall_s")."""
-    import json
-    import resource
-    import subprocess
-    import tempfile
-
-    def cap():
-        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
-
-    tail = ("\nimport json as _j, resource as _r\n"
-            "RESULT['rss_mb'] = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024\nprint(_j.dumps(RESULT))\n")
-    with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
-        env.update(PYTHONPATH=str(ROOT), HF_HOME=home, HF_TOKEN_PATH=os.path.join(home, "no_token"),
-                   HF_HUB_DISABLE_TELEMETRY="1", MALLOC_ARENA_MAX="2")
-        start = time.monotonic()
-        done = subprocess.run([sys.executable, "-c", code + tail], cwd=ROOT, env=env, preexec_fn=cap,
-                              capture_output=True, text=True, timeout=limit_s + 20)
-    wall = time.monotonic() - start
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    result["wall_s"] = wall
-    return result
-
-
 def _check_in_child(double, limit_s: float = 10, **options) -> dict:
     code = f"""
 import time
-from helpers import progress
+from helpers.hub import progress
 start = time.monotonic()
 try:
     report = progress.check_progress({USER!r}, endpoint={double.url!r}, token=False, **{options!r})
@@ -557,7 +526,7 @@ except progress.ProgressError as err:
     RESULT = dict(error=type(err).__name__, message=str(err))
 RESULT["elapsed"] = time.monotonic() - start
 """
-    result = _in_child(code, limit_s)
+    result = in_child(code, limit_s)
     assert result["elapsed"] < limit_s and result["rss_mb"] < 1024, result
     return result
 
@@ -574,12 +543,12 @@ def test_an_alias_bomb_card_is_refused_fast():
     assert len(ALIAS_BOMB) < 1024
     code = f"""
 import time
-from helpers import progress
+from helpers.hub import progress
 start = time.monotonic()
 card = progress.parse_card({ALIAS_BOMB!r})
 RESULT = dict(error=card.error, elapsed=time.monotonic() - start)
 """
-    result = _in_child(code, 10)
+    result = in_child(code, 10)
     assert result["error"] == "its metadata's aliases expand to more than 20000 values", result
     assert result["elapsed"] < 10 and result["rss_mb"] < 1024
 
@@ -600,10 +569,10 @@ def test_an_alias_bomb_card_on_the_hub_is_named_and_stops_nothing_else(double):
 ])
 def test_hostile_yaml_blocks_are_refused(block, refusal):
     code = f"""
-from helpers import progress
+from helpers.hub import progress
 RESULT = dict(error=progress.parse_card("---\\n" + {block!r} + "\\n---\\n").error)
 """
-    result = _in_child(code, 10)
+    result = in_child(code, 10)
     assert result["error"].startswith(refusal), result
 
 
@@ -703,7 +672,7 @@ def test_checker_verdict(readme, expected):
 
 
 # ---- the kit's own pushes, read by an independent re-implementation of the checker --------------------------------
-REFERENCE_ASSIGNMENTS = {  # (env tag, library tag) -> assignment; written apart from helpers.progress on purpose
+REFERENCE_ASSIGNMENTS = {  # (env tag, library tag) -> assignment; written apart from helpers.hub.progress on purpose
     ("Taxi-v3", "q-learning"): "unit 2 Taxi-v3",
     ("CartPole-v1", "reinforce"): "unit 4 CartPole-v1",
     ("Pixelcopter-PLE-v0", "reinforce"): "unit 4 Pixelcopter-PLE-v0",

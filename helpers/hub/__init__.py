@@ -18,15 +18,19 @@ Where things live, one question each:
   push     publishing: push_to_hub (push_qlearning, push_policy), the upload, retry_push
   folder   the export folder: regular files only, read and written through the folder opened once
   card     what the model card says
-  load     loading: load_from_hub / load_model_file, and find_models (a search by tags)
+  load     loading: load_from_hub / load_model_file (with the file checks: size cap, Git LFS pointer), and
+           find_models (a search by tags)
   errors   every error and its message, the repo-id check
+  client   the one Hub client: endpoint, offline mode, what an error means, time budget, capped reads, card reader
+  progress where a learner stands in the course, read the way the course's certificate checker reads it
 """
 from helpers.hub.card import card_metadata
 from helpers.hub.errors import HubLoadError, HubPushError, InvalidRepoIdError, check_repo_id
 from helpers.hub.load import find_models, load_from_hub, load_model_file
 from helpers.hub.models import (COURSE_ENV_IDS, COURSE_MODEL_KEYS, POLICY_FILE, QLEARNING_FILE, course_env_name,
                                 env_kwargs_of, evaluate_model, lake_settings, make_env_from_model, qlearning_model)
-from helpers.hub.push import EXPORT_ROOT, KIT_FILES, PushResult, push_policy, push_qlearning, push_to_hub, retry_push
+from helpers.hub.folder import KIT_FILES
+from helpers.hub.push import EXPORT_ROOT, PushResult, push_policy, push_qlearning, push_to_hub, retry_push
 
 __all__ = ["HubPushError", "HubLoadError", "InvalidRepoIdError", "PushResult", "check_repo_id",
            "course_env_name", "env_kwargs_of", "lake_settings", "qlearning_model", "make_env_from_model",

@@ -135,26 +135,29 @@ def card_body(kind: str, repo_id: str, results: dict, video: bool = True) -> str
 
 
 def write_card(path: Path, metadata: dict, body: str | None, existing: str | None = None) -> None:
-    """Write README.md: ``existing`` keeps its text (only the kit's results section is refreshed)
-    and gets its metadata updated; otherwise ``body`` under ``metadata``."""
-    from huggingface_hub import metadata_load, metadata_save
+    """Write README.md: ``existing`` keeps its text (only the kit's results section is refreshed) and the
+    learner's own metadata; its tags naming an env or a kit model kind and its model-index are the kit's (a
+    re-push of another env to the same repo leaves no stale env tag); otherwise ``body`` under ``metadata``."""
+    from huggingface_hub import metadata_save
+
+    from helpers.hub.client import parse_card
+    from helpers.hub.models import COURSE_ENV_IDS
 
     if existing is None:
         path.write_text(body or "", encoding="utf-8")
         metadata_save(path, metadata)
         return
     path.write_text(existing, encoding="utf-8")
-    try:
-        old = metadata_load(path) or {}
-    except Exception as err:  # broken YAML (or not a mapping) at the top of the card: repair it, keep the text
-        old = {}
+    card = parse_card(existing)
+    if card.error:  # broken YAML (or not a mapping) at the top of the card: repair it, keep the text
         print(_("The repo's model card has a metadata block (the YAML between the '---' lines at the top) that "
-                "cannot be read ({error}: {text}); the kit replaced that block with fresh metadata and kept the "
-                "card's text.", error=type(err).__name__, text=str(err).splitlines()[0][:100] if str(err) else ""))
-    merged = dict(old)
-    old_tags = old.get("tags")
+                "cannot be read ({error}); the kit replaced that block with fresh metadata and kept the card's "
+                "text.", error=card.error))
+    merged = dict(card.metadata or {})
+    old_tags = merged.get("tags")
     old_tags = [old_tags] if isinstance(old_tags, str) else old_tags if isinstance(old_tags, list) else []
-    merged["tags"] = list(metadata["tags"]) + [t for t in old_tags if t not in metadata["tags"]]
+    stale = lambda tag: str(tag).startswith(COURSE_ENV_IDS) or tag in ("q-learning", "reinforce")
+    merged["tags"] = list(metadata["tags"]) + [t for t in old_tags if t not in metadata["tags"] and not stale(t)]
     merged["model-index"] = metadata["model-index"]
     metadata_save(path, merged)
     if body is not None:

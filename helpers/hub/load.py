@@ -6,18 +6,15 @@ built). A ``model.pt`` is never opened: the course's holds a whole pickled modul
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-import os
 import re
 from pathlib import Path
 
-from helpers.hub.errors import HubLoadError, check_repo_id, hub_endpoint, load_error
+from helpers.hub import client as hub
+from helpers.hub.errors import HubLoadError, check_repo_id, load_error
 from helpers.hub.models import POLICY_FILE, QLEARNING_FILE, check_qtable
 from helpers.i18n import _
-from helpers.safe_pickle import (LIMITS, DamagedPickleError, PickleLimitError, read_model_bytes, safe_loads,
-                                 short_repr)
+from helpers.safe_pickle import LIMITS, DamagedPickleError, PickleLimitError, safe_loads, short_repr
 
 _KINDS = {".pkl": "pickle", ".pickle": "pickle", ".safetensors": "policy", ".json": "json", ".pt": "pt", ".pth": "pt"}
 
@@ -40,15 +37,29 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
     _kind(filename)  # a file the kit will not open is refused before any download
     from huggingface_hub import hf_hub_download
 
-    download = dict(revision=revision, token=token, endpoint=hub_endpoint(endpoint), cache_dir=cache_dir,
+    download = dict(revision=revision, token=token, endpoint=hub.endpoint(endpoint), cache_dir=cache_dir,
                     local_files_only=local_files_only)
-    if not local_files_only and not _offline_mode() and not reachable(download["endpoint"]):
+    if not local_files_only and not hub.offline() and not hub.reachable(download["endpoint"]):
         # No network: the library would retry each file for about 30 s, printing a line per retry. Serve it
         # from the cache, or say at once that it is not there.
         download["local_files_only"] = True
     try:
-        with quiet_retries():
+        with hub.quiet_retries():
+            if not download["local_files_only"] and not hub.offline():
+                # hf_hub_download reads a body whole: the size the Hub states is checked before it starts
+                hub.check_download_size(repo_id, filename, LIMITS["file_bytes"], revision=revision, token=token,
+                                        endpoint_url=download["endpoint"])
             path = hf_hub_download(repo_id, filename, **download)
+    except hub.TooLarge as err:
+        if err.args[0] is None:
+            raise HubLoadError(_("The Hub did not say how large {filename} in {repo_id} is, so the kit did not "
+                                 "download it (it could be any size). Try again later.", filename=filename[:80],
+                                 repo_id=repo_id)) from None
+        raise HubLoadError(_("{filename} in {repo_id} is {size:,} bytes, more than the {cap:,} bytes the kit "
+                             "downloads (a course model is far smaller), so it was not downloaded. Check the file "
+                             "name on the repo's 'Files' tab; load only files you trust, with your own code.",
+                             filename=filename[:80], repo_id=repo_id, size=err.args[0],
+                             cap=LIMITS["file_bytes"])) from None
     except Exception as err:
         raise load_error(err, repo_id, filename) from None
     model = load_model_file(path, policy_class=policy_class)
@@ -63,58 +74,20 @@ def find_models(tags, limit: int = 10, *, endpoint: str | None = None) -> list[s
     (no half minute of retries)."""
     from huggingface_hub import HfApi
 
-    if _offline_mode():
+    if hub.offline():
         raise HubLoadError(_("Offline (HF_HUB_OFFLINE=1): no search; the models below come from the local Hub "
                              "cache."))
-    endpoint = hub_endpoint(endpoint)
-    if not reachable(endpoint):
+    endpoint = hub.endpoint(endpoint)
+    if not hub.reachable(endpoint):
         raise HubLoadError(_("Could not search the Hub: it cannot be reached (no internet?). The models below "
                              "load only if they are in the local Hub cache."))
     try:
-        with quiet_retries():
+        with hub.quiet_retries():
             return [info.id for info in HfApi(endpoint=endpoint).list_models(filter=list(tags), sort="downloads",
                                                                              limit=limit)]
     except Exception as err:  # the Hub is busy, or the connection broke
         raise HubLoadError(_("Could not search the Hub ({error}: {text}). Try again later.",
                              error=type(err).__name__, text=str(err)[:200])) from None
-
-
-def _offline_mode() -> bool:
-    from helpers.hub.push import _offline
-
-    return _offline()
-
-
-def reachable(endpoint: str | None = None, timeout: float = 3.0) -> bool:
-    """Whether the Hub's host answers a connection within ``timeout`` seconds. True behind a proxy (the
-    library goes through it; a direct connection says nothing)."""
-    import socket
-    from urllib.parse import urlsplit
-
-    from huggingface_hub import constants
-
-    if any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
-                                             "HTTP_PROXY", "http_proxy")):
-        return True
-    url = urlsplit(endpoint or constants.ENDPOINT)
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        socket.create_connection((url.hostname, port), timeout=timeout).close()
-    except (OSError, ValueError, TypeError):
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def quiet_retries():
-    """huggingface_hub logs a warning for each retry of a failed request: the kit's own error says it once."""
-    logger = logging.getLogger("huggingface_hub")
-    before = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(before)
 
 
 def _kind(name) -> str:
@@ -134,26 +107,35 @@ def _kind(name) -> str:
     return kind
 
 
-_CARD_LAKE = re.compile(r"FrozenLake-v1-(4x4|8x8)(-no_slippery)?(?![\w-])")
+_CARD_LAKE = re.compile(r"FrozenLake-v1-(4x4|8x8)(-no_slippery)?")
+
+
+def _card_text(repo_id: str, download: dict) -> str | None:
+    """The repo's README.md: from the Hub through the kit's client, or from the Hub cache when offline."""
+    if not download["local_files_only"] and not hub.offline():
+        return hub.read_card(repo_id, revision=download["revision"] or "main", token=download["token"],
+                             endpoint_url=download["endpoint"])
+    from huggingface_hub import hf_hub_download
+
+    with open(hf_hub_download(repo_id, "README.md", **download), "rb") as f:
+        data = f.read(hub.MAX_CARD_BYTES + 1)
+    return None if len(data) > hub.MAX_CARD_BYTES else data.decode("utf-8-sig")
 
 
 def _lake_from_card(model: dict, repo_id: str, filename: str, download: dict) -> None:
     """Fill in a FrozenLake model's missing map / slipperiness from its repo card's env tag (the course's
     names: ``FrozenLake-v1-4x4-no_slippery``, ``FrozenLake-v1-8x8``), saying so in one line."""
-    from huggingface_hub import hf_hub_download
-
     from helpers.hub.models import lake_settings
 
     try:
         stated = lake_settings(model)
         if ("map_name" in stated or "desc" in stated) and "is_slippery" in stated:
             return
-        with quiet_retries():
-            card = Path(hf_hub_download(repo_id, "README.md", **download)).read_bytes()[:256 * 1024].decode("utf-8", "replace")
+        tags = hub.parse_card(_card_text(repo_id, download) or "").tags
     except Exception:  # settings that make no sense (make_env_from_model says why), no card, offline...
         return
-    front = card.split("\n---", 1)[0] if card.startswith("---") else ""
-    found = {(size, not no_slip) for size, no_slip in _CARD_LAKE.findall(front)}
+    matches = [_CARD_LAKE.fullmatch(tag) for tag in tags]
+    found = {(m.group(1), not m.group(2)) for m in matches if m}
     if len(found) != 1:
         return  # no env tag, or several that disagree: make_env_from_model says what is missing
     (size, slippery), = found
@@ -174,6 +156,29 @@ def _lake_from_card(model: dict, repo_id: str, filename: str, download: dict) ->
                     "kit set {settings}.", filename=filename, tag=tag, settings=settings))
 
 
+LFS_POINTER = b"version https://git-lfs"
+
+
+def _read_model_bytes(path: Path, source: str) -> bytes:
+    """The bytes of a model file, if it is not empty, not a Git LFS pointer and at most ``LIMITS["file_bytes"]``
+    long (read under that cap: a larger file is never read whole)."""
+    cap = LIMITS["file_bytes"]
+    try:
+        with open(path, "rb") as f:
+            data = f.read(cap + 1)
+    except OSError as err:
+        raise DamagedPickleError(source, _("it cannot be read: {error}",
+                                           error=err.strerror or type(err).__name__)) from None
+    if len(data) > cap:
+        raise PickleLimitError(source, _("it is more than {cap:,} bytes", cap=cap))
+    if not data:
+        raise DamagedPickleError(source, _("the file is empty"))
+    if data.startswith(LFS_POINTER):
+        raise DamagedPickleError(source, _("this is a Git LFS pointer, not the model: the file itself was never "
+                                           "downloaded (fetch it with hf_hub_download, or `git lfs pull` in a clone)"))
+    return data
+
+
 def load_model_file(path, *, policy_class=None):
     """Load a model file that is already on disk, by its extension (see ``load_from_hub``).
 
@@ -183,7 +188,7 @@ def load_model_file(path, *, policy_class=None):
     path = Path(path)
     kind = _kind(path.name)
     try:
-        data = read_model_bytes(path, path.name[:80])
+        data = _read_model_bytes(path, path.name[:80])
         if kind == "pickle":
             return _load_qlearning(data, path.name[:80])
     except (DamagedPickleError, PickleLimitError) as err:

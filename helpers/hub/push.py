@@ -26,9 +26,9 @@ import numpy as np
 from helpers.i18n import _
 
 from helpers.hub.card import RESULTS_START, card_body, card_metadata, write_card
-from helpers.hub.errors import (HubLoadError, HubPushError, card_error, check_repo_id, hub_endpoint, hub_status,
-                                push_error)
-from helpers.hub.folder import KIT_FILES, MANIFEST, ExportFolder, export
+from helpers.hub import client as hub
+from helpers.hub.errors import HubLoadError, HubPushError, card_error, check_repo_id, push_error
+from helpers.hub.folder import MANIFEST, ExportFolder, export
 from helpers.hub.models import (POLICY_FILE, QLEARNING_FILE, course_env_name, env_kwargs_of, eval_protocol,
                                 make_env_from_model, model_env_keys, stated_env_kwargs)
 
@@ -166,7 +166,7 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
     defaults to the saved login / ``HF_TOKEN`` (on Kaggle, the ``HF_TOKEN`` secret); ``endpoint`` to
     ``HF_ENDPOINT`` or huggingface.co. ``record=False`` skips the video.
     """
-    from helpers.progress import checker_verdict
+    from helpers.hub.progress import checker_verdict
     from helpers.scoring import pass_line
 
     repo_id = results["repo_id"]
@@ -187,8 +187,8 @@ def publish(staging: Path, kind: str, results: dict, replay, *, token: str | Non
     print(pass_line(results["env_name"], results["mean_reward"], results["std_reward"], results.get("trained_with")))
     print(_("Saved in {folder}/: {files}, and the model card README.md.", folder=folder,
             files=", ".join(f for f in files if f != "README.md")))
-    print(checker_verdict((staging / "README.md").read_text(encoding="utf-8")))
     if dry_run or local_dir is not None:
+        print(checker_verdict(box.read("README.md").decode("utf-8")))
         box.close()
         print(_("Dry run: nothing was uploaded."))
         return result
@@ -269,13 +269,6 @@ def _resolve_token(token: str | None) -> str | None:
     return get_token()
 
 
-def _offline() -> bool:
-    from huggingface_hub import constants
-
-    check = getattr(constants, "is_offline_mode", None)
-    return bool(check() if check else getattr(constants, "HF_HUB_OFFLINE", False))
-
-
 def retry_push(folder, repo_id: str, *, token: str | None = None, endpoint: str | None = None,
                private: bool | None = None, commit_message: str | None = None) -> str:
     """Upload a folder that an earlier ``push_to_hub`` saved (no retraining, no re-evaluation): only the
@@ -285,22 +278,12 @@ def retry_push(folder, repo_id: str, *, token: str | None = None, endpoint: str 
         return upload(box, repo_id, token=token, endpoint=endpoint, private=private, commit_message=commit_message)
 
 
-def _card_missing(err) -> bool:
-    """True only when the Hub said that README.md does not exist in the repo (a 404 for that file). A
-    server error, a rate limit, a refused token or a broken connection is not "no card": pushing then
-    would overwrite the card the repo has."""
-    from huggingface_hub import errors
-
-    remote = tuple(getattr(errors, name) for name in ("RemoteEntryNotFoundError", "EntryNotFoundError")
-                   if hasattr(errors, name))
-    local = getattr(errors, "LocalEntryNotFoundError", ())
-    return isinstance(err, remote) and not isinstance(err, local) and hub_status(err) == 404
-
-
 def upload(box: ExportFolder, repo_id: str, *, token=None, endpoint=None, private=None, commit_message=None) -> str:
     """Create the repo if needed and upload the kit's files in the open export folder ``box`` (those its manifest
     lists) in one commit; the card's metadata is read back from its README.md. Returns the URL."""
-    from huggingface_hub import CommitOperationAdd, HfApi, RepoCard, hf_hub_download
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    from helpers.hub.progress import checker_verdict
 
     folder = box.path
     retry = f"retry_push({str(folder)!r}, {repo_id!r})"
@@ -316,7 +299,6 @@ def upload(box: ExportFolder, repo_id: str, *, token=None, endpoint=None, privat
     files = {name: box.read(name) for name in listed if box.exists(name)}
     try:
         body = files["README.md"].decode("utf-8")
-        metadata = RepoCard(body).data.to_dict()
     except (OSError, KeyError) as err:
         raise HubPushError(_("{folder}/ no longer holds the plain files push_to_hub wrote ({error}: {text}); push "
                              "the agent again. Nothing was uploaded.", folder=folder, error=type(err).__name__,
@@ -324,11 +306,17 @@ def upload(box: ExportFolder, repo_id: str, *, token=None, endpoint=None, privat
     except UnicodeDecodeError:
         raise HubPushError(_("{folder}/README.md is not UTF-8 text: open it in an editor, save it as UTF-8, then "
                              "retry. Nothing was uploaded.", folder=folder), repo_id=repo_id, folder=folder) from None
-    except Exception as err:  # the card was edited by hand and its YAML block no longer parses
+    card = hub.parse_card(body)
+    if card.error:  # the card was edited by hand and its YAML block no longer parses
         raise HubPushError(_("{folder}/README.md has a metadata block (the YAML between the '---' lines at the "
                              "top) that cannot be read ({text}); fix it, then retry. Nothing was uploaded.",
-                             folder=folder, text=str(err)[:150]), repo_id=repo_id, folder=folder) from None
-    if _offline():
+                             folder=folder, text=card.error), repo_id=repo_id, folder=folder)
+    if card.metadata is None:
+        raise HubPushError(_("{folder}/README.md has no metadata block (the YAML between the '---' lines at the "
+                             "top): push the agent again with push_to_hub, which writes one. Nothing was uploaded.",
+                             folder=folder), repo_id=repo_id, folder=folder)
+    metadata = card.metadata
+    if hub.offline():
         raise HubPushError(_("Offline mode is on (HF_HUB_OFFLINE=1), so nothing was uploaded. Unset it "
                              "(os.environ.pop('HF_HUB_OFFLINE') and restart the kernel) when you are online. {kept}",
                              kept=kept), repo_id=repo_id, folder=folder)
@@ -338,30 +326,42 @@ def upload(box: ExportFolder, repo_id: str, *, token=None, endpoint=None, privat
 
         raise HubPushError(_("You are not logged in to the Hugging Face Hub, so nothing was uploaded. {hint} {kept}",
                              hint=runtime.login_hint(), kept=kept), repo_id=repo_id, folder=folder)
-    endpoint = hub_endpoint(endpoint)
+    endpoint = hub.endpoint(endpoint)
     api = HfApi(endpoint=endpoint, token=token)
     try:
         url = str(api.create_repo(repo_id, exist_ok=True, private=private))
         # An existing card keeps its text: fetch it into a temporary folder (never the Hub cache).
         with tempfile.TemporaryDirectory(prefix="hub-card-") as tmp:
-            try:
-                existing = Path(hf_hub_download(repo_id, "README.md", local_dir=tmp, token=token,
-                                                endpoint=endpoint)).read_bytes().decode("utf-8")
+            try:  # None: the repo has no card yet
+                existing = hub.read_card(repo_id, token=token, endpoint_url=endpoint)
             except Exception as err:
-                if not _card_missing(err):
-                    raise card_error(err, repo_id, folder, retry) from None
-                existing = None  # the repo has no card yet
+                raise card_error(err, repo_id, folder, retry) from None
             if existing is not None and existing != body:
                 merged = Path(tmp) / "merged.md"
                 write_card(merged, metadata, body if RESULTS_START in body else None, existing)
                 files["README.md"] = merged.read_bytes()
                 box.write("README.md", files["README.md"])
-        api.create_commit(repo_id, [CommitOperationAdd(name, data) for name, data in files.items()],
-                          commit_message=commit_message or "Upload agent with the Deep RL course kit")
+        commit = api.create_commit(repo_id, [CommitOperationAdd(name, data) for name, data in files.items()],
+                                   commit_message=commit_message or "Upload agent with the Deep RL course kit")
     except HubPushError:
         raise
     except Exception as err:
         raise push_error(err, repo_id, folder, kept, api) from None
     url = url if url.startswith("http") else f"{endpoint or 'https://huggingface.co'}/{repo_id}"
     print(_("Pushed to {url} (model card: {url}/blob/main/README.md)", url=url))
+    print(_uploaded_verdict(repo_id, getattr(commit, "oid", None) or "main", token, endpoint, checker_verdict))
     return url
+
+
+def _uploaded_verdict(repo_id, revision, token, endpoint, checker_verdict) -> str:
+    """The course checker's verdict on the card as the Hub now serves it (read back after the upload)."""
+    try:
+        text = hub.read_card(repo_id, revision=revision, token=token, endpoint_url=endpoint)
+    except Exception as err:  # noqa: BLE001 - any failure: say so, the upload itself went through
+        text, why = None, f"{type(err).__name__}: {str(err)[:100]}"
+    else:
+        why = _("the Hub has no README.md")
+    if text is None:
+        return _("Course checker: the uploaded card could not be read back from the Hub ({why}), so no verdict; "
+                 "open the repo's page to check its card.", why=why)
+    return checker_verdict(text)

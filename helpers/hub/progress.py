@@ -27,41 +27,33 @@ The certificate is computed without the learner's token: private repos are invis
 Everything the check reads is bounded: one time budget for the whole check (listing, pages, cards, slow bodies),
 pages never read twice, at most ``MAX_REPOS`` models listed per query, each card and page size-capped before it
 is read whole, and each card's YAML parsed with its aliases' expansion bounded. When a bound stops it, the report
-says the table is incomplete. From huggingface_hub only ``utils.build_hf_headers`` (the token), ``constants`` and
-``repocard.REGEX_YAML_BLOCK`` (the checker's own block finder) are used, alike from 0.30 to 2.x; the requests
-themselves are the standard library's, so that every wait can be bounded.
+says the table is incomplete. The requests, the bounds and the card reader are the kit's one Hub client
+(``helpers.hub.client``).
 """
 from __future__ import annotations
 
 import json
 import math
 import re
-import socket
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
+from helpers.hub import client as hub
+from helpers.hub.client import (MAX_CARD_BYTES, BadAnswer, Card, Client, HTTPStatus, OutOfTime,
+                                TooLarge, card_from_bytes, parse_card)
 from helpers.i18n import _, ngettext
 
 __all__ = ["ASSIGNMENTS", "Assignment", "Row", "Progress", "ProgressError", "UnknownUserError",
-           "HubUnreachableError", "RateLimitedError", "CardRefused", "check_progress", "checker_verdict",
-           "parse_card", "card_result", "load_card_yaml"]
+           "HubUnreachableError", "RateLimitedError", "check_progress", "checker_verdict",
+           "parse_card"]
 
 RL_TAG = "reinforcement-learning"
 TIME_BUDGET_S = 60.0            # the whole check: listings, pages, cards, slow bodies
 MAX_REPOS = 10_000              # models read at most per listing (the Hub pages it, 1,000 models a page)
 MAX_PAGES = 50                  # pages read at most per listing
 MAX_CARDS = 400                 # cards read at most per check; each is one small download
-MAX_CARD_BYTES = 512 * 1024     # a README.md larger than this is not read (course cards are a few KB)
 MAX_PAGE_BYTES = 16 * 1024 * 1024   # one page of a listing (1,000 models are well under 1 MB)
-MAX_YAML_CHARS = 64 * 1024      # a card's metadata block (the course's are under 2 KB)
-MAX_YAML_NODES = 20_000         # the block's values once its aliases are expanded
-MAX_YAML_DEPTH = 64
-REQUEST_TIMEOUT_S = 20.0        # one silent wait on the network (the budget bounds it too)
-MAX_REDIRECTS = 5
-RETRIES, BACKOFF_S, MAX_WAIT_S = 2, 5.0, 30.0   # on 429: wait 5 then 10 s (within the budget), then give up
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
 
@@ -127,107 +119,6 @@ ASSIGNMENTS = (
 )
 
 
-# ---- one card's metadata, bounded -------------------------------------------------------------------------
-class CardRefused(ValueError):
-    """A card the kit will not read whole: too large, too deep, or aliases that expand too far."""
-
-
-def _expanded_size(node, memo: dict, open_nodes: set, depth: int) -> int:
-    """How many YAML nodes ``node`` stands for once every alias is copied out (memoised, so linear)."""
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    if key in open_nodes:
-        raise CardRefused(_("its metadata has an alias that contains itself"))
-    if depth > MAX_YAML_DEPTH:
-        raise CardRefused(_("its metadata is nested more than {depth} levels deep", depth=MAX_YAML_DEPTH))
-    open_nodes.add(key)
-    total = 1
-    value = node.value
-    if isinstance(value, list):
-        for item in value:
-            for child in (item if isinstance(item, tuple) else (item,)):
-                total += _expanded_size(child, memo, open_nodes, depth + 1)
-                if total > MAX_YAML_NODES:
-                    raise CardRefused(_("its metadata's aliases expand to more than {nodes} values",
-                                        nodes=MAX_YAML_NODES))
-    open_nodes.discard(key)
-    memo[key] = total
-    return total
-
-
-def load_card_yaml(block: str):
-    """``yaml.safe_load(block)`` with bounds: at most ``MAX_YAML_CHARS`` characters, ``MAX_YAML_NODES`` values
-    with every alias expanded and ``MAX_YAML_DEPTH`` levels. Raises CardRefused past a bound, yaml.YAMLError on
-    text that is not YAML."""
-    import yaml
-
-    if len(block) > MAX_YAML_CHARS:
-        raise CardRefused(_("its metadata block has {n} characters, more than the {cap} the kit reads",
-                            n=len(block), cap=MAX_YAML_CHARS))
-    loader = yaml.SafeLoader(block)
-    try:
-        try:
-            node = loader.get_single_node()   # aliases are shared here, not copied: cheap whatever they say
-        except RecursionError:
-            raise CardRefused(_("its metadata is nested too deep to read")) from None
-        if node is None:
-            return None
-        _expanded_size(node, {}, set(), 0)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-@dataclass
-class Card:
-    tags: tuple = ()
-    dataset: str | None = None
-    metadata: dict | None = None   # None: README.md has no metadata block (or no README.md): the checker skips it
-    error: str | None = None       # the block cannot be read: the checker's metadata_load raises on it
-    unread: str | None = None      # the kit did not read it (too large, out of time): why
-
-
-def parse_card(text: str) -> Card:
-    """README.md's metadata as the checker's ``metadata_load`` sees it, plus the tags the Hub derives from it
-    (``library_name`` becomes a tag)."""
-    import yaml
-    from huggingface_hub.repocard import REGEX_YAML_BLOCK
-
-    match = REGEX_YAML_BLOCK.search(text)
-    if not match:
-        return Card()
-    try:
-        meta = load_card_yaml(match.group(2))
-    except CardRefused as err:
-        return Card(error=str(err))
-    except yaml.YAMLError as err:
-        problem, mark = getattr(err, "problem", None), getattr(err, "problem_mark", None)
-        if problem and mark is not None:
-            return Card(error=_("{problem}, line {line} of the block", problem=problem, line=mark.line + 1))
-        return Card(error=" ".join(str(err).split())[:200])
-    if meta is None:
-        return Card()
-    if not isinstance(meta, dict):
-        return Card(error=_("the block is a {kind}, not a mapping", kind=type(meta).__name__))
-    tags = meta.get("tags") or []
-    tags = [tags] if isinstance(tags, str) else [str(t) for t in tags] if isinstance(tags, list) else []
-    if isinstance(meta.get("library_name"), str):
-        tags.append(meta["library_name"])
-    try:
-        dataset = meta["model-index"][0]["results"][0]["dataset"]["name"]
-    except (KeyError, IndexError, TypeError):
-        dataset = None
-    return Card(tuple(dict.fromkeys(tags)), dataset if isinstance(dataset, str) else None, meta)
-
-
-def _card_from_bytes(data: bytes) -> Card:
-    try:
-        text = data.decode("utf-8-sig")   # metadata_load's own decoding: anything else stops the checker
-    except UnicodeDecodeError:
-        return Card(error=_("README.md is not UTF-8 text"))
-    return parse_card(text)
-
 
 # ---- the checker's score of one card ----------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -270,12 +161,6 @@ def _score(metadata: dict) -> Score:
         return Score(None, _("its value {value!r} is not a number or 'mean +/- std', and the course's check stops "
                              "on it. Write 'mean +/- std' there, or push the agent again with the kit.", value=text))
     return Score(mean - std)
-
-
-def card_result(metadata: dict) -> tuple:
-    """``(result, problem)``: the checker's score of a card's metadata, or None and why the checker stops on it."""
-    score = _score(metadata)
-    return score.result, score.problem
 
 
 def _dataset_problem(metadata: dict) -> str | None:
@@ -478,180 +363,24 @@ class Progress:
                 + (f"<p>{html.escape(_('Repos to look at:'))}</p><ul>{notes}</ul>" if notes else ""))
 
 
-# ---- bounded HTTP ---------------------------------------------------------------------------------------------
-class _OutOfTime(Exception):
-    """The check's time budget is spent."""
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _HTTPStatus(Exception):
-    def __init__(self, status: int, message: str = ""):
-        super().__init__(status, message)
-        self.status, self.message = status, message
-
-
-class _Client:
-    """GETs against one Hub under one deadline: every wait on the network ends by the deadline (a watchdog
-    closes whatever is still open then), every body is read in chunks under a cap, redirects are followed by
-    hand (the token is dropped when the host changes)."""
-
-    def __init__(self, base: str, headers: dict, budget_s: float):
-        self.base = base
-        self.headers = {k: v for k, v in headers.items() if k.lower() != "accept-encoding"}
-        self.start = time.monotonic()
-        self.deadline = self.start + budget_s
-        self.budget_s = budget_s
-        self._open: set = set()
-        self._lock = threading.Lock()
-        self.expired = False
-        self._watchdog = threading.Timer(max(budget_s, 0.0), self._expire)
-        self._watchdog.daemon = True
-        self._watchdog.start()
-
-    def close(self) -> None:
-        self._watchdog.cancel()
-
-    def remaining(self) -> float:
-        return self.deadline - time.monotonic()
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            conns = list(self._open)
-        for sock in conns:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def _timeout(self) -> float:
-        left = self.remaining()
-        if left <= 0 or self.expired:
-            raise _OutOfTime()
-        return min(left, REQUEST_TIMEOUT_S)
-
-    def sleep(self, seconds: float) -> None:
-        if seconds >= self.remaining():
-            raise _OutOfTime()
-        time.sleep(seconds)
-
-    def _connection(self, url: str):
-        import http.client
-        import urllib.request
-
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ProgressError(_("The Hub sent the kit to {url}, which is not an http(s) address. Check the endpoint, "
-                                  "or try again later.", url=url[:100]))
-        proxy = urllib.request.getproxies().get(parts.scheme)
-        if proxy and not urllib.request.proxy_bypass(parts.hostname):
-            p = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-            conn_class = http.client.HTTPSConnection if p.scheme == "https" else http.client.HTTPConnection
-            conn = conn_class(p.hostname, p.port, timeout=self._timeout())
-            if parts.scheme == "https":
-                conn.set_tunnel(parts.hostname, parts.port)
-                return conn, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            return conn, url
-        conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        conn = conn_class(parts.hostname, parts.port, timeout=self._timeout())
-        return conn, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-
-    def get(self, url: str, cap: int) -> tuple:
-        """(status, headers, body) of a GET, redirects followed; raises _OutOfTime, _TooLarge, _HTTPStatus
-        (4xx/5xx) or OSError."""
-        headers = dict(self.headers)
-        host = urlsplit(url).netloc
-        for _hop in range(MAX_REDIRECTS + 1):
-            status, answer, body = self._get_once(url, headers, cap)
-            if status in (301, 302, 303, 307, 308) and answer.get("location"):
-                url = urljoin(url, answer["location"])
-                if urlsplit(url).netloc != host:
-                    headers.pop("authorization", None)
-                    headers.pop("Authorization", None)
-                continue
-            if status >= 400:
-                raise _HTTPStatus(status, answer.get("x-error-message") or body[:300].decode("utf-8", "replace"))
-            return status, answer, body
-        raise ProgressError(_("The Hub redirected the kit more than {n} times in a row (from {url}). Try again later.",
-                              n=MAX_REDIRECTS, url=url[:100]))
-
-    def _get_once(self, url: str, headers: dict, cap: int) -> tuple:
-        import http.client
-
-        conn, target = self._connection(url)
-        sock = None
-        try:
-            conn.connect()
-            sock = conn.sock   # kept: http.client lets go of it once a response will close the connection
-            with self._lock:
-                if self.expired:
-                    raise _OutOfTime()
-                self._open.add(sock)
-            conn.request("GET", target, headers=headers)
-            sock.settimeout(self._timeout())
-            response = conn.getresponse()
-            answer = {k.lower(): v for k, v in response.getheaders()}
-            length = answer.get("content-length", "")
-            if length.isdigit() and int(length) > cap:
-                raise _TooLarge(int(length))
-            chunks, size = [], 0
-            while True:
-                sock.settimeout(self._timeout())
-                chunk = response.read1(min(65536, cap - size + 1))
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > cap:
-                    raise _TooLarge(size)
-                chunks.append(chunk)
-            if self.expired:
-                raise _OutOfTime()
-            if length.isdigit() and size != int(length):
-                raise OSError(f"the body ended after {size} of {length} bytes")
-            return response.status, answer, b"".join(chunks)
-        except (OSError, ValueError, http.client.HTTPException) as err:
-            # http.client's errors are OSErrors, ValueErrors or HTTPExceptions; past the deadline, any of them
-            # is the watchdog closing the socket
-            if self.expired or self.remaining() <= 0:
-                raise _OutOfTime() from err
-            if isinstance(err, OSError):
-                raise
-            raise OSError(str(err)) from err
-        finally:
-            if sock is not None:
-                with self._lock:
-                    self._open.discard(sock)
-            conn.close()
-
-    def retrying(self, call):
-        """``call()``, retried with growing waits (within the budget) while the Hub answers 429."""
-        for attempt in range(RETRIES + 1):
-            try:
-                return call()
-            except _HTTPStatus as err:
-                if err.status == 429 and attempt < RETRIES:
-                    self.sleep(min(BACKOFF_S * 2 ** attempt, MAX_WAIT_S))
-                    continue
-                if err.status == 429:
-                    raise RateLimitedError(_("The Hub answered 'too many requests' {tries} times in a row, even after "
-                                             "waiting: wait a few minutes and run this again (logged-in users get a "
-                                             "higher limit).", tries=attempt + 1)) from None
-                raise
-
 
 def _error(err: Exception, base: str) -> ProgressError:
     """The learner's message for a request that failed for good."""
     if isinstance(err, ProgressError):
         return err
-    if isinstance(err, _HTTPStatus):
-        if err.status in (401, 403):
-            return ProgressError(_("The Hub refused the token ({status}): log in again, or pass token=False to "
-                                   "check the public repos only.", status=err.status))
-        message = (err.message.splitlines() or [""])[0][:200]
-        return ProgressError(_("The Hub answered {status}: {message}. Try again later.", status=err.status,
+    if isinstance(err, BadAnswer):
+        return ProgressError(str(err))
+    kind, status = hub.classify(err)
+    if kind == "busy" and status == 429:
+        return RateLimitedError(_("The Hub answered 'too many requests' {tries} times in a row, even after waiting: "
+                                  "wait a few minutes and run this again (logged-in users get a higher limit).",
+                                  tries=getattr(err, "tries", 1)))
+    if kind in ("denied", "forbidden"):
+        return ProgressError(_("The Hub refused the token ({status}): log in again, or pass token=False to "
+                               "check the public repos only.", status=status))
+    if status is not None:
+        message = (getattr(err, "message", "").splitlines() or [""])[0][:200]
+        return ProgressError(_("The Hub answered {status}: {message}. Try again later.", status=status,
                                message=message))
     return HubUnreachableError(_("Cannot reach the Hub at {endpoint} ({kind}): check the internet connection (on "
                                  "Kaggle: Settings > Internet on) and run this again.", endpoint=base,
@@ -664,7 +393,7 @@ class _Listing:
     stopped: str | None     # why the listing stopped early (a note), None when read to its end
 
 
-def _list_models(client: _Client, username: str, filters: tuple) -> _Listing:
+def _list_models(client: Client, username: str, filters: tuple) -> _Listing:
     """Every page of ``/api/models?author=USER&filter=...``: pages linked by the Link header, none read twice, at
     most MAX_REPOS models and MAX_PAGES pages, within the budget."""
     url = f"{client.base}/api/models?" + urlencode([("author", username)] + [("filter", f) for f in filters])
@@ -680,7 +409,7 @@ def _list_models(client: _Client, username: str, filters: tuple) -> _Listing:
         seen.add(url)
         try:
             _status, headers, body = client.retrying(lambda: client.get(url, MAX_PAGE_BYTES))
-        except _TooLarge:
+        except TooLarge:
             return _Listing(models, _("A page of the listing of {query} is larger than {mb} MB; the kit stopped "
                                       "there, so the table may be incomplete.", query=query,
                                       mb=MAX_PAGE_BYTES // 2 ** 20))
@@ -706,33 +435,28 @@ def _list_models(client: _Client, username: str, filters: tuple) -> _Listing:
     return _Listing(models, None)
 
 
-def _user_exists(client: _Client, username: str) -> bool:
+def _user_exists(client: Client, username: str) -> bool:
     try:
         client.retrying(lambda: client.get(f"{client.base}/api/users/{username}/overview", 1024 * 1024))
-    except _HTTPStatus as err:
+    except HTTPStatus as err:
         if err.status == 404:
             return False
         raise
-    except _TooLarge:
+    except TooLarge:
         pass
     return True
 
 
-def _read_card(client: _Client, repo_id: str) -> Card:
+def _read_card(client: Client, repo_id: str) -> Card:
     if client.remaining() <= 0:
         return Card(unread="time")
     try:
-        _status, _headers, body = client.retrying(
-            lambda: client.get(f"{client.base}/{repo_id}/resolve/main/README.md", MAX_CARD_BYTES))
-    except _OutOfTime:
+        body = client.card(repo_id)
+    except OutOfTime:
         return Card(unread="time")
-    except _TooLarge:
+    except TooLarge:
         return Card(unread="size")
-    except _HTTPStatus as err:
-        if err.status == 404:   # no README.md: the checker's download fails and it skips the repo
-            return Card()
-        raise
-    return _card_from_bytes(body)
+    return Card() if body is None else card_from_bytes(body)   # no README.md: the checker skips the repo
 
 
 def check_progress(username: str, *, token=None, endpoint: str | None = None,
@@ -744,9 +468,6 @@ def check_progress(username: str, *, token=None, endpoint: str | None = None,
     ``time_budget_s``: the most the whole check may take (60 s); past it the table says it is incomplete.
     Raises UnknownUserError, HubUnreachableError, RateLimitedError (a ProgressError each) with what to do.
     """
-    from huggingface_hub import constants
-    from huggingface_hub.utils import build_hf_headers
-
     if not isinstance(username, str):
         raise ProgressError(_("Give your Hugging Face username as text (the name in https://huggingface.co/USERNAME), "
                               "got a {kind}.", kind=type(username).__name__))
@@ -758,25 +479,25 @@ def check_progress(username: str, *, token=None, endpoint: str | None = None,
             or not math.isfinite(time_budget_s) or not 0 < time_budget_s <= 3600:
         raise ProgressError(_("time_budget_s is {value!r}: pass a number of seconds above 0 and at most 3600.",
                               value=time_budget_s))
-    if constants.HF_HUB_OFFLINE:
+    if hub.offline():
         raise HubUnreachableError(_("HF_HUB_OFFLINE is set, so nothing may be read from the Hub: unset it "
                                     "(os.environ.pop('HF_HUB_OFFLINE')), restart the kernel, and run this again."))
-    base = (endpoint or constants.ENDPOINT).rstrip("/")
+    base = hub.endpoint(endpoint)
     try:
-        headers = build_hf_headers(token=token)
+        headers = hub.hub_headers(token)
     except Exception as err:  # noqa: BLE001 - no saved login for token=True, a token of the wrong type, ...
         raise ProgressError(_("The token could not be used ({error}): log in with huggingface_hub.login(), or pass "
                               "token=False to check the public repos only.", error=str(err)[:200])) from None
-    client = _Client(base, headers, float(time_budget_s))
+    client = Client(base, headers, float(time_budget_s))
     try:
         return _check(client, username)
-    except (ProgressError, _HTTPStatus, OSError) as err:
+    except (ProgressError, BadAnswer, HTTPStatus, OSError) as err:
         raise _error(err, base) from err
     finally:
         client.close()
 
 
-def _check(client: _Client, username: str) -> Progress:
+def _check(client: Client, username: str) -> Progress:
     notes_bounds, notes = [], []
     out_of_time = False
 
@@ -786,7 +507,7 @@ def _check(client: _Client, username: str) -> Progress:
             return []
         try:
             found = _list_models(client, username, tuple(filters))
-        except _OutOfTime:
+        except OutOfTime:
             out_of_time = True
             return []
         if found.stopped and found.stopped not in notes_bounds:
@@ -797,7 +518,7 @@ def _check(client: _Client, username: str) -> Progress:
     if not everything and not out_of_time and not notes_bounds:
         try:
             known = _user_exists(client, username)
-        except _OutOfTime:
+        except OutOfTime:
             known, out_of_time = True, True
         if not known:
             raise UnknownUserError(_("The Hub has no user named {name!r}: check the spelling (it is the name in your "
