@@ -45,7 +45,9 @@ def policy():
 
 
 def adam(lr=1e-2):
-    return torch.optim.Adam(policy().parameters(), lr=lr)
+    optimizer = torch.optim.Adam(policy().parameters())
+    optimizer.param_groups[0]["lr"] = lr  # Adam itself refuses NaN and negative rates, not 0 or infinity
+    return optimizer
 
 
 def table(rows=16, cols=4, dtype=float):
@@ -187,8 +189,9 @@ CASES = [
     (reinforce.train_batched, batched(gamma=math.inf), "gamma"),
     (reinforce.train_batched, batched(policy=None), "policy"),
     (reinforce.train_batched, batched(optimizer=None), "optimizer"),
-    (reinforce.train_batched, batched(optimizer=lambda: adam(lr=math.nan)), "lr"),
-    (reinforce.train_batched, batched(optimizer=lambda: adam(lr=-1.0)), "lr"),
+    (reinforce.train_batched, batched(optimizer=lambda: adam(lr=0.0)), "lr"),
+    (reinforce.train_batched, batched(optimizer=lambda: adam(lr=math.inf)), "lr"),
+    (reinforce.reinforce, loop(optimizer=lambda: adam(lr=math.nan)), "lr"),
     (reinforce.train_batched, batched(env=cartpole), "env"),
     (reinforce.train_batched, batched(env=None), "env"),
     (reinforce.train_batched, batched(batch_episodes=0), "batch_episodes"),
@@ -339,7 +342,7 @@ def test_the_messages_say_what_the_course_uses():
 
 def test_good_arguments_still_train_and_evaluate():
     env = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
-    Q = qlearning.train(env=env, Qtable=np.zeros((16, 4)), seed=np.int64(0), progress=False,
+    Q = qlearning.train(env=env, Qtable=np.zeros((16, 4)), seed=0, progress=False,
                         **(TRAIN | {"n_training_episodes": np.int64(300), "gamma": 1, "min_epsilon": 0}))
     mean, std = qlearning.evaluate_agent(env, np.int64(99), 3, Q, seed=np.arange(3))
     assert math.isfinite(mean) and math.isfinite(std)
