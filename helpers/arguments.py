@@ -195,6 +195,34 @@ def module(name: str, value, example: str = "Policy(s_size, a_size, h_size)"):
     return value
 
 
+def widths(name: str, value) -> list[int]:
+    """Hidden layer widths: one whole number (CartPole: 16) or a non-empty list of them (Pixelcopter: (64, 64))."""
+    hidden = [value] if is_whole(value) else list(value) if isinstance(value, (list, tuple)) else []
+    if not hidden or not all(is_whole(h) and h >= 1 for h in hidden):
+        _fail(_("{name}={value}: pass a hidden width, a whole number of at least 1 (CartPole: 16), or a list of "
+                "them, one per hidden layer (Pixelcopter: (64, 64)).", name=name, value=_shown(value)))
+    return [int(h) for h in hidden]
+
+
+def scale(name: str, value, size: int):
+    """None (no scaling) or one finite number above 0 per observation feature, as a float tensor."""
+    import torch
+
+    if value is None:
+        return torch.ones(size)
+    try:
+        scaled = torch.as_tensor(value, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError):
+        scaled = None
+    if scaled is None or tuple(scaled.shape) != (size,):
+        _fail(_("obs_scale needs one value per observation feature ({n}), got shape {shape}.", n=size,
+                shape=_shown(value) if scaled is None else tuple(scaled.shape)))
+    if not (torch.isfinite(scaled).all() and (scaled > 0).all()):
+        _fail(_("{name}={value}: each observation feature is divided by its scale, so every value must be a finite "
+                "number above 0 (e.g. the largest size the feature takes).", name=name, value=_shown(value)))
+    return scaled
+
+
 def optimizer(name: str, value):
     import torch
 

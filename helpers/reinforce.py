@@ -173,21 +173,21 @@ def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_ep
 # ---- the fast path: many episodes per update ----------------------------------------------------------------
 def _check_vector_env(env) -> None:
     if not isinstance(env, gym.vector.VectorEnv):
-        raise KitArgumentError(_("train_batched plays copies of the env side by side, so it takes a vector env, not a "
-                          "{kind}: build one with helpers.envs.make_vec_env(env_id, n_envs, max_episode_steps=max_t) "
-                          "(or config.make_train_env()).", kind=type(env).__name__))
+        raise KitArgumentError(_("train_batched plays copies of the env side by side, so it takes a vector env, "
+                                 "not a {kind}: build one with helpers.envs.make_vec_env(env_id, n_envs, "
+                                 "max_episode_steps=max_t) (or config.make_train_env()).", kind=type(env).__name__))
     if env.metadata.get("autoreset_mode") != gym.vector.AutoresetMode.SAME_STEP:
-        raise KitArgumentError(_("train_batched needs a vector env that starts a finished copy's next episode in the same "
-                           "step (autoreset_mode SAME_STEP): build it with helpers.envs.make_vec_env(env_id, n_envs, "
-                           "max_episode_steps=max_t)."))
+        raise KitArgumentError(_("train_batched needs a vector env that starts a finished copy's next episode in "
+                                 "the same step (autoreset_mode SAME_STEP): build it with "
+                                 "helpers.envs.make_vec_env(env_id, n_envs, max_episode_steps=max_t)."))
     _check_discrete(env.single_action_space)
 
 
 def _check_discrete(space) -> None:
     if not isinstance(space, gym.spaces.Discrete):
-        raise KitArgumentError(_("REINFORCE here picks one of a few actions (a Discrete action space), but this env's "
-                           "actions are {space}. Use an env with discrete actions: CartPole-v1, Acrobot-v1, "
-                           "LunarLander-v3 or the PLE games.", space=space))
+        raise KitArgumentError(_("REINFORCE here picks one of a few actions (a Discrete action space), but this "
+                                 "env's actions are {space}. Use an env with discrete actions: CartPole-v1, "
+                                 "Acrobot-v1, LunarLander-v3 or the PLE games.", space=space))
 
 
 def play_episodes(policy: nn.Module, env: gym.vector.VectorEnv, n_episodes: int, max_t: int, dev: torch.device
