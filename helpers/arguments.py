@@ -49,7 +49,16 @@ def is_whole(value) -> bool:
 
 
 def is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    """A real number: Python's or NumPy's, or a one-value array or tensor; not a bool, not text."""
+    if isinstance(value, (bool, np.bool_, str, bytes, complex)):
+        return False
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return True
+    try:
+        float(value)  # a one-value array or tensor
+    except (TypeError, ValueError, RuntimeError):
+        return False
+    return True
 
 
 def _course(value: str) -> str:
@@ -68,9 +77,10 @@ def count(name: str, value, least: int = 1, *, none: bool = False) -> int | None
     _fail(_("{name}={value}: pass a whole number of at least {least}.", name=name, value=_shown(value), least=least))
 
 
-def number(name: str, value, *, above: float | None = None) -> float:
-    """``value`` as a finite float (above ``above`` when given): not text, not a bool, not NaN or infinity."""
-    if is_number(value) and math.isfinite(value) and (above is None or value > above):
+def number(name: str, value, *, above: float | None = None, finite: bool = True) -> float:
+    """``value`` as a finite float (above ``above`` when given): not text, not a bool, not NaN or infinity
+    (``finite=False``: NaN and infinity pass, for a caller that explains them itself)."""
+    if is_number(value) and (not finite or math.isfinite(value)) and (above is None or value > above):
         return float(value)
     if above is not None:
         _fail(_("{name}={value}: pass a finite number above {above:g}.", name=name, value=_shown(value), above=above))
