@@ -189,7 +189,7 @@ CASES = [
     (reinforce.train_batched, batched(gamma=math.inf), "gamma"),
     (reinforce.train_batched, batched(policy=None), "policy"),
     (reinforce.train_batched, batched(optimizer=None), "optimizer"),
-    (reinforce.train_batched, batched(optimizer=lambda: adam(lr=0.0)), "lr"),
+    (reinforce.train_batched, batched(optimizer=lambda: adam(lr=-1.0)), "lr"),
     (reinforce.train_batched, batched(optimizer=lambda: adam(lr=math.inf)), "lr"),
     (reinforce.reinforce, loop(optimizer=lambda: adam(lr=math.nan)), "lr"),
     (reinforce.train_batched, batched(env=cartpole), "env"),
@@ -330,14 +330,25 @@ def test_the_kit_error_is_still_a_value_error_and_a_type_error():
             qlearning.initialize_q_table("16", 4)
 
 
-def test_the_messages_say_what_the_course_uses():
-    with pytest.raises(KitArgumentError, match=re.escape("gamma=1.5: it must be a number from 0.0 to 1.0 (the course "
-                                                         "uses 0.95)")):
-        qlearning.train(**train(gamma=1.5)())
-    with pytest.raises(KitArgumentError, match=re.escape("n_eval_episodes=0: it counts episodes")):
-        qlearning.evaluate_agent(**evaluate(n_eval_episodes=0)())
-    with pytest.raises(KitArgumentError, match="Policy"):  # how to build the policy the loop wants
-        reinforce.reinforce(**loop(policy=None)())
+@pytest.mark.parametrize("call, words", [
+    (lambda: qlearning.train(**train(n_training_episodes=0)()),
+     "n_training_episodes=0: it counts episodes, so it must be a whole number of at least 1 (the course uses 10000)"),
+    (lambda: qlearning.train(**train(gamma=1.5)()), "gamma=1.5: it must be a number from 0.0 to 1.0 (the course uses "
+                                                    "0.95)"),
+    (lambda: qlearning.train(**train(learning_rate=math.nan)()),
+     "learning_rate=nan: it must be a number above 0.0 and at most 1.0 (the course uses 0.7)"),
+    (lambda: qlearning.train(**train(decay_rate=math.inf)()), "decay_rate=inf: it must be a finite number"),
+    (lambda: qlearning.evaluate_agent(**evaluate(max_steps=0)()), "max_steps=0: it counts steps"),
+    (lambda: reinforce.train_batched(**batched(max_t=0)()), "max_t=0: it counts steps, so it must be a whole number "
+                                                            "of at least 1 (the course uses 1000)"),
+    (lambda: reinforce.reinforce(**loop(policy=None)()), "Policy(s_size, a_size, h_size)"),
+    (lambda: qlearning.initialize_q_table(16, 0), "action_space=0: pass a whole number of at least 1."),
+    (lambda: qlearning.evaluate_agent(**evaluate(Q=lambda: table(500, 6))()),
+     "has 500 rows, but FrozenLake-v1 has 16 states (and 4 actions)"),
+])
+def test_the_messages_say_what_to_pass_with_the_course_value(call, words):
+    with pytest.raises(KitArgumentError, match=re.escape(words)):
+        call()
 
 
 def test_good_arguments_still_train_and_evaluate():
