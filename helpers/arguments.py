@@ -89,9 +89,9 @@ def number(name: str, value, *, above: float | None = None, finite: bool = True)
             value=_shown(value)))
 
 
-def seed(name: str, value, *, none: bool = True) -> int | None:
+def seed(name: str, value) -> int | None:
     """A seed: a whole number from 0 to 2**32 - 1 (what NumPy and the envs accept), or None."""
-    if (value is None and none) or (is_whole(value) and 0 <= value <= 2**32 - 1):
+    if value is None or (is_whole(value) and 0 <= value <= 2**32 - 1):
         return None if value is None else int(value)
     _fail(_("{name}={value}: a seed is a whole number from 0 to 2**32 - 1 (e.g. 42), or None for a fresh random "
             "start.", name=name, value=_shown(value)))

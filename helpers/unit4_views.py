@@ -52,7 +52,7 @@ def _show_state(names, state, width: int, digits: int) -> None:
 
 def play_random(env, games: int = 5, seed: int = 0) -> list[float]:
     """Play ``games`` games with random actions; print and return each game's return."""
-    check_env("env", env, "CartPole-v1"), count("games", games), check_seed("seed", seed, none=False)
+    check_env("env", env, "CartPole-v1"), count("games", games), check_seed("seed", seed)
     env.action_space.seed(seed)
     totals = []
     for game in range(games):

@@ -282,7 +282,7 @@ CASES = [
     (unit4_views.play_random, dict(env=None), "env"),
     (unit4_views.play_random, lambda: dict(env=cartpole(), games=0), "games"),
     (unit4_views.play_random, lambda: dict(env=cartpole(), games="5"), "games"),
-    (unit4_views.play_random, lambda: dict(env=cartpole(), seed=None), "seed"),
+    (unit4_views.play_random, lambda: dict(env=cartpole(), seed="0"), "seed"),
     (unit4_views.plot_training, dict(scores=None, env_id="CartPole-v1"), "scores"),
     (unit4_views.plot_training, dict(scores=[1.0], env_id="CartPole-v1", window=0), "window"),
     (unit4_views.plot_watch, dict(scores=[1.0], window=-3), "window"),
