@@ -152,6 +152,15 @@ def tensor(name: str, value):
     return value
 
 
+def mapping(name: str, value) -> None:
+    """A dict of named values (the course's hyperparameters), or None."""
+    from collections.abc import Mapping
+
+    if not (value is None or isinstance(value, Mapping)):
+        _fail(_("{name} is {value}: pass a dict of named values, e.g. {{\"env_id\": \"CartPole-v1\", \"max_t\": "
+                "1000}}, or None.", name=name, value=_shown(value)))
+
+
 def env(name: str, value, example: str = "FrozenLake-v1"):
     """An environment: something with ``reset`` and ``step`` (a Gymnasium env)."""
     if isinstance(value, str) or not (callable(getattr(value, "reset", None))

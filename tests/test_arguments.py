@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from helpers import envs, plots, policies, qlearning, reinforce, scoring, unit4_views, video
+from helpers.hub import push_to_hub
 from helpers.errors import KitArgumentError
 from helpers.pixelcopter import PixelcopterEnv, PixelcopterVecEnv
 from helpers.pong import PongEnv, PongVecEnv
@@ -226,6 +227,14 @@ CASES = [
     (policies.with_inputs, lambda: dict(policy=policy(), obs_features="speed"), "obs_features"),
     (policies.save_policy, lambda: dict(net=policy(), path="model.safetensors"), "net"),
     (policies.save_policy, lambda: dict(net=policies.PolicyNetwork(4, 2, 16), path=None), "path"),
+    # ---- helpers.hub: checked before anything is evaluated or written ----
+    (push_to_hub, lambda: dict(repo_id="you/q-FrozenLake-v1", model=dict(env_id="FrozenLake-v1", max_steps=99,
+                                                                         n_eval_episodes=10, qtable=table()),
+                               env=lake(), video_fps=0), "video_fps"),
+    (push_to_hub, lambda: dict(repo_id="you/Reinforce-CartPole-v1", model=policy(), hyperparameters="CartPole-v1",
+                               eval_env=cartpole()), "hyperparameters"),
+    (push_to_hub, lambda: dict(repo_id="you/Reinforce-CartPole-v1", model=policy(), hyperparameters={},
+                               eval_env=cartpole(), video_fps=math.nan), "video_fps"),
     # ---- helpers.envs ----
     (envs.make_env, dict(env_id=None), "env_id"),
     (envs.make_env, dict(env_id=3), "env_id"),
