@@ -11,6 +11,8 @@ import warnings
 
 import gymnasium as gym
 
+from helpers.arguments import count, env as check_env, tabular_env, text
+from helpers.errors import KitArgumentError
 from helpers.i18n import _
 
 PIXELCOPTER_ID = "Pixelcopter-PLE-v0"
@@ -64,19 +66,20 @@ def taxi_note() -> str:
 def make_env(env_id: str, **kwargs) -> gym.Env:
     """``gym.make`` with a helpful message for an unknown id (typos are common in exercises) or an unknown
     FrozenLake map name."""
+    text("env_id", env_id, "FrozenLake-v1")
     for flag in ("is_slippery", "is_rainy", "fickle_passenger"):
         if isinstance(kwargs.get(flag), str):
-            raise ValueError(_("{flag} is the text {text!r}, in quotes. Python reads any non-empty text as true, "
-                               "so {flag}={text!r} would switch it on. Write {flag}=True or {flag}=False, without "
-                               "quotes.", flag=flag, text=kwargs[flag][:40]))
+            raise KitArgumentError(_("{flag} is the text {text!r}, in quotes. Python reads any non-empty text as "
+                                     "true, so {flag}={text!r} would switch it on. Write {flag}=True or "
+                                     "{flag}=False, without quotes.", flag=flag, text=kwargs[flag][:40]))
     if str(env_id).startswith("FrozenLake") and kwargs.get("map_name") is not None and kwargs.get("desc") is None:
         from gymnasium.envs.toy_text.frozen_lake import MAPS
 
         if kwargs["map_name"] not in MAPS:
-            raise ValueError(_("FrozenLake has no map {name!r}; the known map names are {known}. For another size "
-                               "pass your own map as desc=[...] (rows of S, F, H, G), e.g. from gymnasium's "
-                               "generate_random_map(size=5).", name=str(kwargs["map_name"])[:40],
-                               known=", ".join(repr(m) for m in MAPS)))
+            raise KitArgumentError(_("FrozenLake has no map {name!r}; the known map names are {known}. For another "
+                                     "size pass your own map as desc=[...] (rows of S, F, H, G), e.g. from "
+                                     "gymnasium's generate_random_map(size=5).", name=str(kwargs["map_name"])[:40],
+                                     known=", ".join(repr(m) for m in MAPS)))
     try:
         return gym.make(env_id, **kwargs)
     except gym.error.Error as err:
@@ -84,11 +87,11 @@ def make_env(env_id: str, **kwargs) -> gym.Env:
             raise
         close = difflib.get_close_matches(env_id, list(gym.envs.registration.registry), n=3)
         if close:
-            raise ValueError(_("Unknown environment id {env_id!r}. Did you mean {close}? Check the spelling and the "
-                               "version suffix (-v1, -v3).", env_id=env_id,
-                               close=", ".join(repr(c) for c in close))) from err
-        raise ValueError(_("Unknown environment id {env_id!r}. Check the spelling and the version suffix (-v1, -v3).",
-                           env_id=env_id)) from err
+            raise KitArgumentError(_("Unknown environment id {env_id!r}. Did you mean {close}? Check the spelling "
+                                     "and the version suffix (-v1, -v3).", env_id=env_id,
+                                     close=", ".join(repr(c) for c in close))) from err
+        raise KitArgumentError(_("Unknown environment id {env_id!r}. Check the spelling and the version suffix (-v1, "
+                                 "-v3).", env_id=env_id)) from err
 
 
 def make_vec_env(env_id: str, n_envs: int, max_episode_steps: int | None = None, **kwargs) -> gym.vector.VectorEnv:
@@ -97,9 +100,10 @@ def make_vec_env(env_id: str, n_envs: int, max_episode_steps: int | None = None,
     A finished copy starts its next episode in the same step (``AutoresetMode.SAME_STEP``). An episode ends at
     the env's own time limit (CartPole-v1: 500 steps), or earlier at ``max_episode_steps``. The PLE games use
     their NumPy version (all copies in one array step); any other id, Gymnasium's ``SyncVectorEnv``."""
+    count("max_episode_steps", max_episode_steps, none=True)
     if type(n_envs) is not int or n_envs < 1:
-        raise ValueError(_("n_envs is the number of copies to play side by side, a whole number >= 1; got {n!r}.",
-                           n=n_envs))
+        raise KitArgumentError(_("n_envs is the number of copies to play side by side, a whole number >= 1; got "
+                                 "{n!r}.", n=n_envs))
     make_env(env_id, **kwargs).close()  # an unknown id or argument gets make_env's message here, once
     spec = gym.spec(env_id)
     limit = min((t for t in (spec.max_episode_steps, max_episode_steps) if t is not None), default=None)
@@ -112,6 +116,7 @@ def make_vec_env(env_id: str, n_envs: int, max_episode_steps: int | None = None,
 # ---- what notebook 01 prints about its environments (the words live here, so they can be translated) ----------
 def show_spaces(env) -> None:
     """Print what the agent observes and what it can do."""
+    tabular_env("env", env)
     print(_("Observation space: {space} -> {n} states", space=env.observation_space, n=env.observation_space.n))
     print(_("Action space:      {space} -> {n} actions", space=env.action_space, n=env.action_space.n))
 
@@ -131,6 +136,9 @@ def show_step(state, new_state, reward, terminated, truncated) -> None:
 
 def show_taxi_state(env, state, state_space, action_space) -> None:
     """Print Taxi's sizes and what ``state`` packs (``env.unwrapped.decode``)."""
+    if not hasattr(getattr(check_env("env", env, "Taxi-v3"), "unwrapped", None), "decode"):
+        raise KitArgumentError(_("env is {env}, but show_taxi_state reads Taxi's states: pass the env made with "
+                                 "gym.make(\"Taxi-v3\").", env=env))
     row, col, passenger, destination = env.unwrapped.decode(state)
     print(_("{states} states, {actions} actions", states=state_space, actions=action_space))
     print(_("start state {state}: taxi at row {row}, column {col}; passenger at stand {passenger}, destination "

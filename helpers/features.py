@@ -11,6 +11,7 @@ import re
 import torch
 
 from helpers import pixelcopter as _pc  # the game's geometry
+from helpers.errors import KitArgumentError
 from helpers.i18n import _
 
 
@@ -36,8 +37,8 @@ OBS_FEATURES = {"pixelcopter-relative": pixelcopter_relative}
 def check_name(name: str | None) -> str | None:
     """``name`` if the kit knows it (None means the raw observation); else a ValueError that lists the names."""
     if name is not None and name not in OBS_FEATURES:
-        raise ValueError(_("Unknown obs_features {name!r}; the kit knows {names} (or None: the raw observation).",
-                           name=name, names=sorted(OBS_FEATURES)))
+        raise KitArgumentError(_("Unknown obs_features {name!r}; the kit knows {names} (or None: the raw "
+                                 "observation).", name=name, names=sorted(OBS_FEATURES)))
     return name
 
 

@@ -22,6 +22,8 @@ from typing import Any, Sequence
 import gymnasium as gym
 import numpy as np
 
+from helpers.arguments import is_whole
+from helpers.errors import KitArgumentError
 from helpers.i18n import _
 from gymnasium import spaces
 
@@ -40,13 +42,13 @@ def pg_round(v: float) -> int:
 # ---- seeds and actions -------------------------------------------------------------------------------------
 def check_seed(seed: Any) -> int:
     """``seed`` as an int in numpy.random.RandomState's range, else a TypeError/ValueError that says so."""
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(_("seed must be an int between 0 and 2**32 - 1 (or None), got {seed!r} of type {type}.",
-                          seed=seed, type=type(seed).__name__))
+    if not is_whole(seed):
+        raise KitArgumentError(_("seed must be an int between 0 and 2**32 - 1 (or None), got {seed!r} of type "
+                                 "{type}.", seed=seed, type=type(seed).__name__))
     seed = int(seed)
     if not 0 <= seed <= 2**32 - 1:
-        raise ValueError(_("seed must be between 0 and 2**32 - 1 (numpy.random.RandomState's range), got {seed}.",
-                           seed=seed))
+        raise KitArgumentError(_("seed must be between 0 and 2**32 - 1 (numpy.random.RandomState's range), got {seed}.",
+                                 seed=seed))
     return seed
 
 
@@ -70,12 +72,11 @@ def int_action(action: Any, n_actions: int, what) -> int:
 # ---- the vector envs ---------------------------------------------------------------------------------------
 def check_vector_args(num_envs: Any, max_episode_steps: Any) -> tuple[int, int | None]:
     """Validated ``(num_envs, max_episode_steps)`` of a vector env."""
-    if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
-        raise ValueError(_("num_envs must be a positive integer, got {num_envs!r}.", num_envs=num_envs))
-    if max_episode_steps is not None and (not isinstance(max_episode_steps, (int, np.integer))
-                                          or max_episode_steps < 1):
-        raise ValueError(_("max_episode_steps must be a positive integer or None, got {max_episode_steps!r}.",
-                           max_episode_steps=max_episode_steps))
+    if not is_whole(num_envs) or num_envs < 1:
+        raise KitArgumentError(_("num_envs must be a positive integer, got {num_envs!r}.", num_envs=num_envs))
+    if max_episode_steps is not None and (not is_whole(max_episode_steps) or max_episode_steps < 1):
+        raise KitArgumentError(_("max_episode_steps must be a positive integer or None, got {max_episode_steps!r}.",
+                                 max_episode_steps=max_episode_steps))
     return int(num_envs), None if max_episode_steps is None else int(max_episode_steps)
 
 
@@ -84,18 +85,19 @@ def vector_seeds(seed: int | Sequence[int | None] | None, n: int, copy: str) -> 
     ``copy`` names a copy in error messages ("copter", "game")."""
     if seed is None:
         return [None] * n
-    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+    if is_whole(seed):
         base = check_seed(seed)
         if base + n - 1 > 2**32 - 1:
-            raise ValueError(_("seed + num_envs - 1 must stay below 2**32 ({copy} i uses seed + i), got {seed}.",
-                               copy=_copy_word(copy), seed=seed))
+            raise KitArgumentError(_("seed + num_envs - 1 must stay below 2**32 ({copy} i uses seed + i), got {seed}.",
+                                     copy=_copy_word(copy), seed=seed))
         return [base + i for i in range(n)]
     if isinstance(seed, (list, tuple, np.ndarray)):
         if len(seed) != n:
-            raise ValueError(_("Expected {n} seeds (one per {copy}), got {got}.", n=n, copy=_copy_word(copy),
-                               got=len(seed)))
+            raise KitArgumentError(_("seed holds {got} seeds for {n} copies: pass one seed per {copy}, one int (copy "
+                                     "i gets seed + i) or None.", n=n, copy=_copy_word(copy), got=len(seed)))
         return [None if s is None else check_seed(s) for s in seed]
-    raise TypeError(_("seed must be None, an int, or a sequence of {n} ints/None, got {seed!r}.", n=n, seed=seed))
+    raise KitArgumentError(_("seed must be None, an int, or a sequence of {n} ints/None, got {seed!r}.", n=n,
+                             seed=seed))
 
 
 def _copy_word(copy: str) -> str:
@@ -155,6 +157,7 @@ class PLEVecEnv(gym.vector.VectorEnv):
     def __init__(self, num_envs: int, seed: int | Sequence[int | None] | None = None,
                  max_episode_steps: int | None = None):
         n, self.max_episode_steps = check_vector_args(num_envs, max_episode_steps)
+        vector_seeds(seed, n, self.copy)  # a seed that cannot work is refused now, not at the first reset
         self.num_envs = n
         self.single_observation_space = spaces.Box(-np.inf, np.inf, (7,), np.float64)
         self.single_action_space = spaces.Discrete(self.n_actions)
@@ -234,13 +237,13 @@ class PLEGame(gym.Env):
 
     def __init__(self, render_mode: str | None = None, render_scale: int | None = None):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(_("render_mode must be one of {modes} or None, got {render_mode!r}.",
-                               modes=self.metadata["render_modes"], render_mode=render_mode))
+            raise KitArgumentError(_("render_mode must be one of {modes} or None, got {render_mode!r}.",
+                                     modes=self.metadata["render_modes"], render_mode=render_mode))
         if render_scale is None:
             render_scale = 8 if render_mode == "human" else 1
-        if isinstance(render_scale, bool) or not isinstance(render_scale, (int, np.integer)) or render_scale < 1:
-            raise ValueError(_("render_scale must be a positive integer, got {render_scale!r}.",
-                               render_scale=render_scale))
+        if not is_whole(render_scale) or render_scale < 1:
+            raise KitArgumentError(_("render_scale must be a positive integer, got {render_scale!r}.",
+                                     render_scale=render_scale))
         if render_mode == "human" and (why := display_problem()) is not None:
             raise human_mode_error(why)
         self.render_mode = render_mode

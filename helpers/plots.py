@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.arguments import count, env as check_env, numbers, qtable
+from helpers.errors import KitArgumentError
 from helpers.i18n import _
 
 
 def moving_average(values, window: int) -> np.ndarray:
     """Mean over the last ``window`` values (shorter at the start, so the curve starts at episode 1)."""
-    values = np.asarray(values, dtype=float)
+    values, window = numbers("values", values), count("window", window)
     if len(values) == 0:
         return values
     cumsum = np.cumsum(np.insert(values, 0, 0.0))
@@ -22,6 +24,7 @@ def plot_training_curve(episode_returns, window: int = 100, title: str | None = 
     import matplotlib.pyplot as plt
 
     title = _("Training") if title is None else title
+    episode_returns, window = numbers("episode_returns", episode_returns), count("window", window)
 
     ax = ax or plt.subplots(figsize=(8, 3.5))[1]
     if len(episode_returns) == 0:  # e.g. a course-style train that does not fill episode_returns
@@ -49,11 +52,12 @@ def plot_frozenlake_policy(Qtable, env, ax=None, title: str | None = None):
     from matplotlib.patches import Rectangle
 
     title = _("Greedy policy") if title is None else title
+    if not hasattr(getattr(check_env("env", env), "unwrapped", None), "desc"):
+        raise KitArgumentError(_("env is {env}, but plot_frozenlake_policy draws FrozenLake's map: pass the lake the "
+                                 "table was trained on, e.g. gym.make(\"FrozenLake-v1\").", env=env))
+    Qtable = qtable("Qtable", Qtable, env)
     desc = np.asarray(env.unwrapped.desc)
     nrow, ncol = desc.shape
-    if Qtable.shape[0] != nrow * ncol:
-        raise ValueError(_("The Q-table has {rows} rows but the map has {tiles} tiles: draw the table trained on "
-                           "this lake.", rows=Qtable.shape[0], tiles=nrow * ncol))
     ax = ax or plt.subplots(figsize=(0.6 * ncol + 1, 0.6 * nrow + 1))[1]
     for row in range(nrow):
         for col in range(ncol):
@@ -77,6 +81,9 @@ def plot_epsilon_schedule(episodes, epsilons, ax=None):
     """Epsilon against the episode number: how much the agent explores as training goes on."""
     import matplotlib.pyplot as plt
 
+    if len(numbers("episodes", episodes)) != len(numbers("epsilons", epsilons)):
+        raise KitArgumentError(_("epsilons has {n} values for {m} episodes: pass one epsilon per episode, e.g. "
+                                 "[epsilon_at(e, ...) for e in episodes].", n=len(epsilons), m=len(episodes)))
     ax = ax or plt.subplots(figsize=(6, 2.5))[1]
     ax.plot(episodes, epsilons)
     ax.set(xlabel=_("episode"), ylabel="epsilon", title=_("Exploration schedule"))

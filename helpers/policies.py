@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 
 from helpers import features as _features
-from helpers.errors import HubLoadError
+from helpers.arguments import count, module, path as check_path, scale, widths
+from helpers.errors import HubLoadError, KitArgumentError
 from helpers.i18n import _
 from helpers.safe_pickle import short_repr
 
@@ -38,12 +39,12 @@ class InputsPolicy(nn.Module):
 
     def __init__(self, policy, obs_features=None, obs_scale=None):
         super().__init__()
-        self.policy = policy
+        self.policy = module("policy", policy)
         self.obs_features = _features.check_name(obs_features)
         linears = [m for m in policy.modules() if isinstance(m, nn.Linear)]
         self.s_size = linears[0].in_features if linears else None
-        scale = torch.ones(self.s_size or 1) if obs_scale is None else torch.as_tensor(obs_scale, dtype=torch.float32)
-        self.register_buffer("obs_scale", scale.detach().clone())  # a buffer: saved and moved with the weights
+        obs_scale = scale("obs_scale", obs_scale, self.s_size or 1)
+        self.register_buffer("obs_scale", obs_scale.detach().clone())  # a buffer: saved and moved with the weights
 
     def inputs(self, x):
         return _features.network_inputs(x, self.obs_features, self.obs_scale)
@@ -66,8 +67,8 @@ class _Activation(nn.Module):
     def __init__(self, name: str):
         super().__init__()
         if name not in ACTIVATIONS:
-            raise ValueError(_("Unknown activation {name!r}; the kit saves {names}.", name=name,
-                               names=", ".join(ACTIVATIONS)))
+            raise KitArgumentError(_("Unknown activation {name!r}; the kit saves {names}.", name=name,
+                                     names=", ".join(ACTIVATIONS)))
         self.name, self.fn = name, getattr(F, name)
 
     def forward(self, x):
@@ -88,8 +89,8 @@ class PolicyNetwork(nn.Module):
         super().__init__()
         self.obs_features = _features.check_name(obs_features)
         self.activation = activation
-        hidden = [h_size] if isinstance(h_size, int) else list(h_size)
-        self.s_size, self.a_size = int(s_size), int(a_size)
+        hidden = widths("h_size", h_size)
+        self.s_size, self.a_size = count("s_size", s_size), count("a_size", a_size)
         self.h_size = h_size if isinstance(h_size, int) else tuple(hidden)
         layers, width = [], self.s_size
         for h in hidden:
@@ -97,11 +98,7 @@ class PolicyNetwork(nn.Module):
             width = h
         layers.append(nn.Linear(width, self.a_size))
         self.net = nn.Sequential(*layers)
-        scale = torch.ones(self.s_size) if obs_scale is None else torch.as_tensor(obs_scale, dtype=torch.float32)
-        if scale.shape != (self.s_size,):
-            raise ValueError(_("obs_scale needs one value per observation feature ({n}), got shape {shape}.",
-                               n=self.s_size, shape=tuple(scale.shape)))
-        self.register_buffer("obs_scale", scale.detach().clone())
+        self.register_buffer("obs_scale", scale("obs_scale", obs_scale, self.s_size).detach().clone())
 
     @property
     def architecture(self) -> dict:
@@ -182,6 +179,10 @@ def save_policy(net: PolicyNetwork, path) -> None:
     the file's metadata. No pickle: anyone can read it with ``safetensors`` and plain PyTorch."""
     from safetensors.torch import save_file
 
+    if not isinstance(net, PolicyNetwork):
+        raise KitArgumentError(_("net is a {kind}: save_policy saves a PolicyNetwork; turn your policy into one "
+                                 "with export_network(policy) first.", kind=type(net).__name__))
+    check_path("path", path, "model.safetensors")
     state = {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()}
     architecture = {"activation": net.activation} | net.architecture
     save_file(state, str(path), metadata={"format": POLICY_FORMAT, "architecture": json.dumps(architecture)})

@@ -9,12 +9,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from helpers import provenance
-from helpers.arguments import check_args
+from helpers.arguments import check_args, count, seed_list
 from helpers.i18n import _
 
 # What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
 # the support names, never the exercises themselves, so the notebook's own functions stay the learner's.
-__all__ = ["np", "tqdm", "DEFAULT_RNG", "epsilon_at", "check_args"]
+__all__ = ["np", "tqdm", "DEFAULT_RNG", "epsilon_at", "check_args", "count", "seed_list"]
 # The plain versions of these references, as show_solution prints them and the solved notebook types them.
 PLAIN_VERSIONS = "helpers.teaching"
 
@@ -24,6 +24,7 @@ DEFAULT_RNG = np.random.default_rng()
 
 def initialize_q_table(state_space: int, action_space: int) -> np.ndarray:
     """A table of zeros: one row per state, one column per action."""
+    count("state_space", state_space), count("action_space", action_space)
     Qtable = np.zeros((state_space, action_space))
     return Qtable
 
@@ -68,7 +69,8 @@ def train(n_training_episodes: int, min_epsilon: float, max_epsilon: float, deca
     Returns the trained ``Qtable``.
     """
     check_args(n_training_episodes=n_training_episodes, max_steps=max_steps, learning_rate=learning_rate,
-               gamma=gamma, min_epsilon=min_epsilon, max_epsilon=max_epsilon, decay_rate=decay_rate)
+               gamma=gamma, min_epsilon=min_epsilon, max_epsilon=max_epsilon, decay_rate=decay_rate, env=env,
+               Qtable=Qtable, seed=seed, episode_returns=episode_returns)
     rng = np.random.default_rng(seed)
     env.reset(seed=seed)  # later resets continue this stream
     for episode in tqdm(range(n_training_episodes), disable=not progress, desc=_("training"), mininterval=0.5):
@@ -98,15 +100,8 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
     ``seed`` is an optional list of reset seeds, one per episode (the course's fixed Taxi seeds make
     every learner's evaluation comparable).
     """
-    check_args(max_steps=max_steps, n_eval_episodes=n_eval_episodes)
-    if seed is not None and not hasattr(seed, "__len__"):
-        raise TypeError(_("evaluate_agent's seed is a list of reset seeds, one per episode (the course's eval_seed), "
-                          "got {seed!r}: pass seed=[{seed!r}] * n_eval_episodes, a list such as "
-                          "defaults.TAXI_EVAL_SEEDS, or seed=None.", seed=seed))
-    if seed is not None and len(seed) and len(seed) < n_eval_episodes:
-        raise ValueError(_("evaluate_agent got {k} seeds for {n} episodes: pass at least one seed per episode, or "
-                           "n_eval_episodes={k}, or seed=None.", k=len(seed), n=n_eval_episodes))
-    _check_table_fits(Q, env)
+    check_args(max_steps=max_steps, n_eval_episodes=n_eval_episodes, env=env, Q=Q)
+    seed_list("seed", seed, n_eval_episodes)
     rng = np.random.default_rng(0)  # only breaks ties between equally good actions
     episode_rewards = []
     for episode in range(n_eval_episodes):
@@ -129,24 +124,6 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
     _EVALUATED.append((mean_reward, std_reward, _table_facts(Q)))  # and the advice, what the table holds
     del _EVALUATED[:-50]
     return mean_reward, std_reward
-
-
-def _check_table_fits(Q, env) -> None:
-    """A Q-table for another environment gets a message that names both, not an IndexError mid-episode."""
-    states = getattr(getattr(env, "observation_space", None), "n", None)
-    actions = getattr(getattr(env, "action_space", None), "n", None)
-    shape = getattr(Q, "shape", None)
-    if states is None or actions is None:
-        return
-    env_id = getattr(getattr(env, "spec", None), "id", None) or type(env.unwrapped).__name__
-    if shape is None or len(shape) != 2:
-        raise ValueError(_("The Q-table is {kind} {shape}, not a table of {states} rows and {actions} columns: pass "
-                           "the table that train returned.", kind=type(Q).__name__, shape=shape or "",
-                           states=states, actions=actions))
-    if tuple(shape) != (states, actions):
-        raise ValueError(_("The Q-table has {rows} rows, but {env_id} has {states} states (and {actions} actions): "
-                           "it was made for another environment. Evaluate the table trained on this one (for Taxi, "
-                           "Qtable_taxi).", rows=shape[0], env_id=env_id, states=states, actions=actions))
 
 
 # What the kit's evaluate_agent saw in each table it scored: (mean, std, facts), newest last. The advice under a

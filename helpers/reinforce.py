@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from helpers import provenance, scoring
 from helpers.arguments import check_args
+from helpers.errors import KitArgumentError
 from helpers.i18n import _
 from helpers.policies import PolicyNetwork, with_inputs
 
@@ -54,6 +55,7 @@ class Policy(nn.Module):
     Introduced in notebook 03, section 4 (exercise 1)."""
 
     def __init__(self, s_size: int, a_size: int, h_size: int):
+        check_args(4, s_size=s_size, a_size=a_size, h_size=h_size)
         super().__init__()
         self.fc1 = nn.Linear(s_size, h_size)
         self.fc2 = nn.Linear(h_size, a_size)
@@ -77,6 +79,7 @@ class PixelcopterPolicy(Policy):
     both work). ``act`` is Policy's. Notebook 03, section 10 (exercise 7); it also plays Pong (section 11)."""
 
     def __init__(self, s_size: int, a_size: int, h_size: int):
+        check_args(4, s_size=s_size, a_size=a_size, h_size=h_size)
         nn.Module.__init__(self)  # not Policy.__init__: this network has its own layers
         self.fc1 = nn.Linear(s_size, h_size)
         self.fc2 = nn.Linear(h_size, h_size)
@@ -91,6 +94,7 @@ class PixelcopterPolicy(Policy):
 def discounted_returns(rewards: list[float], gamma: float) -> list[float]:
     """G_t = r_t + gamma * G_{t+1} for every step of one episode, computed backwards in O(T).
     Notebook 03, section 5 (exercise 3)."""
+    check_args(4, gamma=gamma, rewards=rewards)
     returns = deque(maxlen=len(rewards))
     G = 0.0
     for r in reversed(rewards):
@@ -102,6 +106,7 @@ def discounted_returns(rewards: list[float], gamma: float) -> list[float]:
 def normalise_returns(returns, eps: float = 1e-8) -> torch.Tensor:
     """Shift to mean 0 and scale to std 1; a constant batch (e.g. one step) only gets centred, never NaN.
     Notebook 03, section 5 (exercise 4)."""
+    check_args(4, returns=returns, eps=eps)
     returns = torch.as_tensor(returns, dtype=torch.float32)
     centred = returns - returns.mean()
     if returns.numel() < 2:
@@ -109,13 +114,14 @@ def normalise_returns(returns, eps: float = 1e-8) -> torch.Tensor:
     return centred / (returns.std(unbiased=False) + eps)
 
 
-class ShapeMismatch(ValueError):
+class ShapeMismatch(KitArgumentError):
     """``reinforce_loss`` refused log-probabilities and returns of different shapes (the loop check names it)."""
 
 
 def reinforce_loss(log_probs: torch.Tensor, returns: torch.Tensor) -> torch.Tensor:
     """-sum_t log pi(a_t|s_t) * G_t: minimising it makes the actions that led to high returns more likely.
     Notebook 03, section 5 (exercise 5)."""
+    check_args(4, log_probs=log_probs, returns=returns)
     if log_probs.shape != returns.shape:  # (T, 1) * (T,) would broadcast to a T x T table, silently
         raise ShapeMismatch(_("log_probs {log_probs} and returns {returns} need the same shape, one value per step: "
                               "join act's log-probabilities with torch.cat(saved_log_probs), which gives (T,), not "
@@ -132,7 +138,8 @@ def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_ep
     Returns each training episode's score (for a curve). Seed ``torch`` and ``env`` beforehand for a
     repeatable run (``torch.manual_seed(0); env.reset(seed=0)``).
     """
-    check_args(4, n_training_episodes=n_training_episodes, max_t=max_t, gamma=gamma)
+    check_args(4, policy=policy, optimizer=optimizer, n_training_episodes=n_training_episodes, max_t=max_t,
+               gamma=gamma, print_every=print_every, env=env)
     scores_deque = deque(maxlen=100)
     scores = []
     for i_episode in range(1, n_training_episodes + 1):
@@ -166,21 +173,21 @@ def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_ep
 # ---- the fast path: many episodes per update ----------------------------------------------------------------
 def _check_vector_env(env) -> None:
     if not isinstance(env, gym.vector.VectorEnv):
-        raise TypeError(_("train_batched plays copies of the env side by side, so it takes a vector env, not a "
-                          "{kind}: build one with helpers.envs.make_vec_env(env_id, n_envs, max_episode_steps=max_t) "
-                          "(or config.make_train_env()).", kind=type(env).__name__))
+        raise KitArgumentError(_("train_batched plays copies of the env side by side, so it takes a vector env, "
+                                 "not a {kind}: build one with helpers.envs.make_vec_env(env_id, n_envs, "
+                                 "max_episode_steps=max_t) (or config.make_train_env()).", kind=type(env).__name__))
     if env.metadata.get("autoreset_mode") != gym.vector.AutoresetMode.SAME_STEP:
-        raise ValueError(_("train_batched needs a vector env that starts a finished copy's next episode in the same "
-                           "step (autoreset_mode SAME_STEP): build it with helpers.envs.make_vec_env(env_id, n_envs, "
-                           "max_episode_steps=max_t)."))
+        raise KitArgumentError(_("train_batched needs a vector env that starts a finished copy's next episode in "
+                                 "the same step (autoreset_mode SAME_STEP): build it with "
+                                 "helpers.envs.make_vec_env(env_id, n_envs, max_episode_steps=max_t)."))
     _check_discrete(env.single_action_space)
 
 
 def _check_discrete(space) -> None:
     if not isinstance(space, gym.spaces.Discrete):
-        raise ValueError(_("REINFORCE here picks one of a few actions (a Discrete action space), but this env's "
-                           "actions are {space}. Use an env with discrete actions: CartPole-v1, Acrobot-v1, "
-                           "LunarLander-v3 or the PLE games.", space=space))
+        raise KitArgumentError(_("REINFORCE here picks one of a few actions (a Discrete action space), but this "
+                                 "env's actions are {space}. Use an env with discrete actions: CartPole-v1, "
+                                 "Acrobot-v1, LunarLander-v3 or the PLE games.", space=space))
 
 
 def play_episodes(policy: nn.Module, env: gym.vector.VectorEnv, n_episodes: int, max_t: int, dev: torch.device
@@ -192,6 +199,7 @@ def play_episodes(policy: nn.Module, env: gym.vector.VectorEnv, n_episodes: int,
     counts as a new episode while fewer than ``n_episodes`` have started. Each episode stops after ``max_t``
     steps. Returns, per episode in the order they started: its states, actions and rewards (arrays).
     """
+    check_args(4, policy=policy, n_episodes=n_episodes, max_t=max_t)
     _check_vector_env(env)
     n = env.num_envs
     obs = np.asarray(env.reset()[0], dtype=np.float32)  # fresh episodes, continuing each copy's stream
@@ -251,9 +259,8 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
     (copy i gets seed * 1000 + i; later resets continue their streams) and the action sampling (seed the policy's init yourself, before building it). ``print_every`` prints
     the average score every that many episodes (0: never).
     """
-    check_args(4, n_training_episodes=n_training_episodes, max_t=max_t, gamma=gamma)
-    for group in optimizer.param_groups:
-        check_args(4, lr=group["lr"])
+    check_args(4, policy=policy, optimizer=optimizer, n_training_episodes=n_training_episodes, max_t=max_t,
+               gamma=gamma, print_every=print_every, batch_episodes=batch_episodes, seed=seed)
     _check_vector_env(env)
     batch = batch_episodes or env.num_envs
     dev = next(policy.parameters()).device  # works for any nn.Module policy
@@ -338,7 +345,7 @@ def evaluate_agent(env: gym.Env, max_steps: int, n_eval_episodes: int, policy: n
     (the others continue its stream) and the sampling, so an evaluation can be repeated exactly.
     Runs under ``torch.no_grad()``: evaluation builds no graph.
     """
-    check_args(4, max_steps=max_steps, n_eval_episodes=n_eval_episodes)
+    check_args(4, env=env, max_steps=max_steps, n_eval_episodes=n_eval_episodes, policy=policy, seed=seed)
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     episode_rewards = []
     most = None  # each action's highest probability over the states played: does the policy allow it?

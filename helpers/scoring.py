@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Callable  # noqa: F401  (ADVICE's annotation)
 
+from helpers.arguments import number, text
+from helpers.errors import KitArgumentError
 from helpers.i18n import _
 
 # Course pass marks, keyed by the env name used on model cards. Unit 2 is certified on Taxi alone.
@@ -39,9 +41,17 @@ def check_scores(mean_reward, std_reward, what: str | None = None) -> tuple[floa
                            "infinite (check the env and the agent's rewards), or no episode was played.",
                            what=what, mean=mean_reward, std=std_reward))
     if std_reward < 0:
-        raise ValueError(_("std_reward is {std!r}, but a standard deviation is never negative: pass the "
-                           "(mean, std) that evaluate_agent returned, in that order.", std=std_reward))
+        raise KitArgumentError(_("std_reward is {std!r}, but a standard deviation is never negative: pass the "
+                                 "(mean, std) that evaluate_agent returned, in that order.", std=std_reward))
     return mean_reward, std_reward
+
+
+def _check_pass_args(env_name, mean_reward, std_reward, trained_with) -> None:
+    text("env_name", env_name, "Taxi-v3")
+    number("mean_reward", mean_reward, finite=False), number("std_reward", std_reward, finite=False)
+    if not (trained_with is None or isinstance(trained_with, dict)):
+        raise KitArgumentError(_("trained_with is {value!r}: leave it out (the kit finds who trained the agent), or "
+                                 "pass the record provenance gives.", value=trained_with))
 
 
 def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str:
@@ -53,6 +63,7 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
     """
     from helpers.provenance import all_yours, describe
 
+    _check_pass_args(env_name, mean_reward, std_reward, trained_with)
     mean_reward, std_reward = check_scores(mean_reward, std_reward)
     score = result(mean_reward, std_reward)
     line = _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f}", env=env_name, mean=mean_reward,
@@ -118,6 +129,7 @@ def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_wit
     """
     from helpers import provenance
 
+    _check_pass_args(env_name, mean_reward, std_reward, trained_with)
     check_scores(mean_reward, std_reward)
     if trained_with is None:
         trained_with = provenance.record_for_score(mean_reward, std_reward)

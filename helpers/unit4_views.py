@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers import plots
+from helpers.arguments import count, env as check_env, number, numbers, seed as check_seed
 from helpers.i18n import _
 
 
@@ -51,6 +52,7 @@ def _show_state(names, state, width: int, digits: int) -> None:
 
 def play_random(env, games: int = 5, seed: int = 0) -> list[float]:
     """Play ``games`` games with random actions; print and return each game's return."""
+    check_env("env", env, "CartPole-v1"), count("games", games), check_seed("seed", seed)
     env.action_space.seed(seed)
     totals = []
     for game in range(games):
@@ -66,11 +68,13 @@ def play_random(env, games: int = 5, seed: int = 0) -> list[float]:
 
 def plot_training(scores, env_id: str, window: int = 100):
     """A training curve titled with the env."""
+    numbers("scores", scores)
     return plots.plot_training_curve(scores, window=window, title=_("REINFORCE on {env_id}", env_id=env_id))
 
 
 def plot_watch(scores, window: int = 10):
     """The debugging exercise's curve: the scores of the training episodes with the act in use."""
+    numbers("scores", scores)
     return plots.plot_training_curve(scores, window=window,
                                      title=_("{n} training episodes with the act in use", n=len(scores)))
 
@@ -89,4 +93,5 @@ def plot_returns(raw, normalised) -> None:
 
 def print_sampled_score(mean: float, std: float) -> None:
     """The course's protocol's score, printed beside the pass line's."""
+    number("mean", mean), number("std", std)
     print(_("sampling: {mean:.1f} +/- {std:.1f} -> result {result:.1f}", mean=mean, std=std, result=mean - std))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.arguments import count, env as check_env, path as check_path, qtable, seed as check_seed
+from helpers.errors import KitArgumentError
 from helpers.i18n import _
 
 __all__ = ["record_video", "show_video", "fit_frame", "DEFAULT_MAX_STEPS"]
@@ -55,8 +57,8 @@ def _action_fn(policy, rng: np.random.Generator):
         return lambda state: choose_action(policy, state, greedy=True)  # as evaluate_agent plays it
     if callable(policy):
         return policy
-    raise TypeError(_("record_video needs a Q-table (numpy array), a policy with .act(state), or a function "
-                      "state -> action; got {type}.", type=type(policy).__name__))
+    raise KitArgumentError(_("record_video needs a Q-table (numpy array), a policy with .act(state), or a function "
+                             "state -> action; got {type}.", type=type(policy).__name__))
 
 
 def record_video(env, policy, out_path, fps: int = 1, max_steps: int | None = None, seed: int | None = None) -> dict:
@@ -71,32 +73,26 @@ def record_video(env, policy, out_path, fps: int = 1, max_steps: int | None = No
     """
     import imageio.v2 as imageio
 
+    check_env("env", env)
     if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 240:
-        raise ValueError(_("fps must be a number of frames per second from 1 to 240 (got {fps!r}); the course uses "
-                           "1 for FrozenLake and Taxi, 30 for CartPole.", fps=fps))
+        raise KitArgumentError(_("fps must be a number of frames per second from 1 to 240 (got {fps!r}); the course "
+                                 "uses 1 for FrozenLake and Taxi, 30 for CartPole.", fps=fps))
     if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer))
                                   or not 1 <= max_steps <= 100_000):
-        raise ValueError(_("max_steps must be a whole number of steps from 1 to 100,000, or None for the env's own "
-                           "limit (got {max_steps!r}).", max_steps=max_steps))
+        raise KitArgumentError(_("max_steps must be a whole number of steps from 1 to 100,000, or None for the env's "
+                                 "own limit (got {max_steps!r}).", max_steps=max_steps))
     if isinstance(policy, np.ndarray):
-        if policy.ndim != 2 or policy.dtype.kind not in "iuf" or not np.isfinite(policy).all():
-            if policy.dtype.kind in "f" and not np.isfinite(policy).all():
-                raise ValueError(_("record_video needs a finite 2-D Q-table (one row per state, one column per "
-                                   "action); this one has shape {shape} and dtype {dtype} and holds NaN or infinite "
-                                   "values: training diverged, retrain it.", shape=policy.shape, dtype=policy.dtype))
-            raise ValueError(_("record_video needs a finite 2-D Q-table (one row per state, one column per action); "
-                               "this one has shape {shape} and dtype {dtype}.", shape=policy.shape,
-                               dtype=policy.dtype))
+        qtable("policy", policy, env)
     if getattr(env, "render_mode", None) != "rgb_array":
-        raise ValueError(_("record_video needs an env made with render_mode='rgb_array' (this one has "
-                           "render_mode={mode!r}): e.g. gym.make(env_id, render_mode='rgb_array', ...).",
-                           mode=getattr(env, "render_mode", None)))
+        raise KitArgumentError(_("record_video needs an env made with render_mode='rgb_array' (this one has "
+                                 "render_mode={mode!r}): e.g. gym.make(env_id, render_mode='rgb_array', ...).",
+                                 mode=getattr(env, "render_mode", None)))
+    seed = check_seed("seed", seed)
+    choose = _action_fn(policy, np.random.default_rng(0 if seed is None else seed))
+    out_path = Path(check_path("out_path", out_path, "replay.mp4"))
     if max_steps is None:
         limit = getattr(getattr(env, "spec", None), "max_episode_steps", None)
         max_steps = min(limit or DEFAULT_MAX_STEPS, DEFAULT_MAX_STEPS)
-    rng = np.random.default_rng(0 if seed is None else seed)
-    choose = _action_fn(policy, rng)
-    out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
 
     state, info = env.reset(seed=seed)
@@ -126,6 +122,8 @@ def show_video(path, width: int | None = None):
     """Display an mp4 inline in Jupyter/Colab/Kaggle (embedded as base64, so it survives saving)."""
     from IPython.display import HTML
 
+    check_path("path", path, "replay.mp4", exists=True)
+    count("width", width, none=True)
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
     size = f' width="{int(width)}"' if width else ""
     return HTML(f'<video controls autoplay loop{size}><source src="data:video/mp4;base64,{data}" '

@@ -106,7 +106,7 @@ def test_show_video_embeds_mp4(tmp_path):
 # ---- issue 23: bad arguments say what to do -------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, words", [
     ({"qtable": np.full((16, 4), np.nan)}, "NaN or infinite values"),
-    ({"qtable": np.zeros(16)}, "finite 2-D Q-table"),
+    ({"qtable": np.zeros(16)}, "pass a Q-table, a 2-D NumPy array"),
     ({"fps": 0}, "fps must be"),
     ({"fps": float("nan")}, "fps must be"),
     ({"fps": "30"}, "fps must be"),

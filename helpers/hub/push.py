@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.arguments import mapping, number
 from helpers.i18n import _
 
 from helpers.hub.card import RESULTS_START, card_body, card_metadata, write_card
@@ -72,7 +73,7 @@ def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, l
     ``eval_seed``. ``local_repo_path`` is the course's argument; the kit keeps no git clone."""
     from helpers import provenance, qlearning
 
-    check_repo_id(repo_id)
+    check_repo_id(repo_id), number("video_fps", video_fps, above=0)
     missing = [k for k in ("env_id", "max_steps", "n_eval_episodes", "qtable") if k not in model]
     if missing:
         raise ValueError(_("The Q-learning model dict lacks {missing}: build it with "
@@ -114,7 +115,7 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
     from helpers import provenance, reinforce
     from helpers.policies import export_network, save_policy  # torch: imported only when a policy is pushed
 
-    check_repo_id(repo_id)
+    check_repo_id(repo_id), number("video_fps", video_fps, above=0), mapping("hyperparameters", hyperparameters)
     hp = dict(hyperparameters or {})
     env_id = hp.get("env_id") or getattr(getattr(eval_env, "spec", None), "id", None)
     if env_id is None:
