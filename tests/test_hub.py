@@ -740,6 +740,23 @@ except HubLoadError as err:
     assert ("GET", f"/{repo}/resolve/main/q-learning.pkl") not in double.requests   # only its HEAD
 
 
+def test_a_body_longer_than_the_stated_size_is_cut_off_as_it_streams(double, tmp_path):
+    # The HEAD states 1,000 bytes; the GET then streams 2 GB without a Content-Length.
+    repo = f"{USER}/q-liar"
+    double.add_repo(repo, {"README.md": HAND_CARD, "q-learning.pkl": b"x" * 1000})
+    double.serve_body(r"/q-liar/resolve/main/q-learning\.pkl$", 2 * 2 ** 30, method="GET", declare_length=False)
+    result = in_child(f"""
+from helpers.hub import HubLoadError, load_from_hub
+try:
+    load_from_hub({repo!r}, "q-learning.pkl", endpoint={double.url!r}, cache_dir={str(tmp_path / 'cache')!r})
+    RESULT = dict(error=None)
+except HubLoadError as err:
+    RESULT = dict(error=str(err))
+""", 10)
+    assert result["wall_s"] < 10 and result["rss_mb"] < 1024, result
+    assert result["error"] and "more than the 16,777,216 bytes the kit downloads" in result["error"], result
+
+
 def test_a_huge_existing_card_stops_the_push_unread(double, frozenlake_model, tmp_path):
     repo = f"{USER}/q-huge-card"
     double.add_repo(repo, {"README.md": HAND_CARD})

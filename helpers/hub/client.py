@@ -427,3 +427,26 @@ def check_download_size(repo_id: str, filename: str, cap: int, *, revision=None,
     if not isinstance(size, int) or size > cap:
         raise TooLarge(size)
     return size
+
+
+def capped_download(cap: int) -> dict:
+    """``hf_hub_download`` keyword arguments that stop a body at ``cap`` bytes (TooLarge): the library reads a
+    body whole, so a server that stated a small size and then sends more is cut off as it streams."""
+    import inspect
+
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.utils import tqdm
+
+    if "tqdm_class" not in inspect.signature(hf_hub_download).parameters:  # huggingface_hub < 0.25
+        return {}
+
+    class Capped(tqdm):  # the library's own bar class, so its settings (hidden bars) still apply
+        read = 0
+
+        def update(self, n=1):
+            self.read += n or 0
+            if self.read > cap:
+                raise TooLarge(self.read)
+            return super().update(n)
+
+    return {"tqdm_class": Capped}

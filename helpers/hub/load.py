@@ -49,7 +49,7 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
                 # hf_hub_download reads a body whole: the size the Hub states is checked before it starts
                 hub.check_download_size(repo_id, filename, LIMITS["file_bytes"], revision=revision, token=token,
                                         endpoint_url=download["endpoint"])
-            path = hf_hub_download(repo_id, filename, **download)
+            path = hf_hub_download(repo_id, filename, **download, **hub.capped_download(LIMITS["file_bytes"]))
     except hub.TooLarge as err:
         if err.args[0] is None:
             raise HubLoadError(_("The Hub did not say how large {filename} in {repo_id} is, so the kit did not "
