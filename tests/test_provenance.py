@@ -293,7 +293,7 @@ def test_a_table_whose_record_lacks_train_is_not_known_to_be_yours(lenient):
     table, _train = _checked_table(ns, lake)
     table[:] = 1.0  # filled by hand, or by a loop of the learner's that no check saw
     record = recall(table)
-    assert record == {"initialize_q_table": YOURS} and not provenance.all_yours(record)
+    assert record == {"initialize_q_table": YOURS} and not provenance.known_trainer(record)
     words = "not known to be yours: nothing shows that your checked `train` trained this table"
     assert describe(record) == words
     assert pass_line("Taxi-v3", 7.56, 2.71, record) == f"Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS, but {words}"
