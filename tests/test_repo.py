@@ -272,7 +272,8 @@ def _imported(tree: ast.AST, module: str) -> set[str]:
         parts = name.split(".")
         if parts[0] != "helpers":
             continue
-        while len(parts) > 1 and not ((ROOT / Path(*parts)).with_suffix(".py").exists() or (ROOT / Path(*parts)).is_dir()):
+        while len(parts) > 1 and not (ROOT / Path(*parts)).with_suffix(".py").exists() \
+                and not (ROOT / Path(*parts)).is_dir():
             parts = parts[:-1]  # a name imported from a module, not a module
         kit.add(".".join(parts[1:]) or "helpers")
     return kit - {module}
