@@ -79,18 +79,6 @@ def origin(obj) -> str:
     return YOURS
 
 
-def global_names(code: types.CodeType) -> set[str]:
-    """The global names ``code`` (and the functions nested in it) loads: what it calls by name."""
-    names = set()
-    for ins in dis.get_instructions(code):
-        if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(ins.argval, str):
-            names.add(ins.argval)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= global_names(const)
-    return names
-
-
 def _codes(code: types.CodeType):
     yield code
     for const in code.co_consts:
@@ -118,6 +106,11 @@ def _chains(code: types.CodeType):
                 chain = None
         if chain:
             yield chain
+
+
+def global_names(code: types.CodeType) -> set[str]:
+    """The global names ``code`` (and the functions nested in it) loads: what it calls by name."""
+    return {chain[0] for chain in _chains(code)}
 
 
 def _resolve(chain, namespace):
@@ -340,12 +333,18 @@ def trained_by_kit(agent, trainer, **pieces) -> None:
     remember(agent, record)
 
 
+def learners_frame(frame) -> bool:
+    """A frame running the learner's code: not the kit's, not Python's or a library's."""
+    module = frame.f_globals.get("__name__", "") or ""
+    if module == "helpers" or module.startswith("helpers."):
+        return False
+    return not frame.f_code.co_filename.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix))
+
+
 def _learners_call(trainer, frame) -> str | None:
     """How the learner's code spelled its call of the kit's ``trainer`` (``qlearning.train``), when ``frame``,
     the caller, is the learner's (a notebook cell, or a function of theirs); None when the kit called it."""
-    module = frame.f_globals.get("__name__", "") or ""
-    if module == "helpers" or module.startswith("helpers.") or \
-            frame.f_code.co_filename.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix)):
+    if not learners_frame(frame):
         return None
     for chain in _chains(frame.f_code):
         for depth, obj in enumerate(_resolve(chain, frame.f_globals)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from helpers import provenance
 from helpers.i18n import _
 
 # The registries each unit fills with one line per env (``register``; helpers/unit2.py, helpers/unit4.py).
@@ -54,20 +55,19 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
     line says so. ``trained_with`` (a ``provenance`` record) says whose code trained the agent; a pass with
     any of the kit's reference code reads ``PASS, but trained with the kit's code for: ...``.
     """
-    from helpers.provenance import KIT, describe, known_trainer
-
     mean_reward, std_reward = check_scores(mean_reward, std_reward)
     score = result(mean_reward, std_reward)
     line = _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f}", env=env_name, mean=mean_reward,
              std=std_reward, score=score)
     mark = PASS_MARKS.get(env_name)
-    who = describe(trained_with)
+    who = provenance.describe(trained_with)
     notes = []
     if mark is None:
         notes.append(_("no pass mark"))
     elif score >= mark:
         line = _("{line} >= {mark:g} PASS", line=line, mark=mark)
-        if who and (KIT in trained_with.values() or not known_trainer(trained_with)):  # not a real pass
+        # A pass with the kit's code, or not known to be the learner's, does not read like a real pass.
+        if who and (provenance.KIT in trained_with.values() or not provenance.known_trainer(trained_with)):
             line, who = _("{line}, but {who}", line=line, who=who), ""
     else:
         line = _("{line} < {mark:g} FAIL", line=line, mark=mark)
@@ -105,8 +105,6 @@ def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_wit
     kit's ``evaluate_agent`` scored ``mean_reward +/- std_reward`` (``provenance.record_for_score``).
     Returns a ``Verdict``, true when it passes, false when it fails or the env has no pass mark.
     """
-    from helpers import provenance
-
     check_scores(mean_reward, std_reward)
     if trained_with is None:
         trained_with = provenance.record_for_score(mean_reward, std_reward)
