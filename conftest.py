@@ -40,6 +40,16 @@ CHECK_OUTPUT_TAG = "nbval-check-output"
 VARIANTS = ("shipped", "solved", "course", "accepted")
 
 
+@pytest.fixture
+def lake():
+    """FrozenLake 4x4, not slippery: the lake most unit 2 tests train on."""
+    import gymnasium as gym
+
+    env = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    yield env
+    env.close()
+
+
 def traces(game: str) -> list[dict]:
     """The original PLE game's reference traces, kept in the repository: ``tests/data/GAME_traces.json.xz`` is
     the xz-compressed ``shared/GAME/traces.json`` the game's re-implementation was built against."""
