@@ -22,6 +22,7 @@ notebooks themselves are committed without outputs.
 from __future__ import annotations
 
 import json
+import lzma
 import os
 import shutil
 import tempfile
@@ -37,6 +38,22 @@ EXPECTED = ROOT / "tests" / "expected_outputs.json"
 TODO_MARK = "# TODO-EXERCISE:"
 CHECK_OUTPUT_TAG = "nbval-check-output"
 VARIANTS = ("shipped", "solved", "course", "accepted")
+
+
+@pytest.fixture
+def lake():
+    """FrozenLake 4x4, not slippery: the lake most unit 2 tests train on."""
+    import gymnasium as gym
+
+    env = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    yield env
+    env.close()
+
+
+def traces(game: str) -> list[dict]:
+    """The original PLE game's reference traces, kept in the repository: ``tests/data/GAME_traces.json.xz`` is
+    the xz-compressed ``shared/GAME/traces.json`` the game's re-implementation was built against."""
+    return json.loads(lzma.decompress((ROOT / "tests" / "data" / f"{game}_traces.json.xz").read_bytes()))["traces"]
 
 # Injected after the cell with this id: shorter training, so the whole suite runs in minutes on 2 cores.
 QUICK = {

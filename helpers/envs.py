@@ -17,6 +17,9 @@ from helpers.i18n import _
 
 PIXELCOPTER_ID = "Pixelcopter-PLE-v0"
 PONG_ID = "Pong-PLE-v0"
+# The course's env ids, each with the switches a downloaded model file may set (helpers.hub.models trusts no other
+# id or argument); each unit registers its own (helpers/unit2.py, helpers/unit4.py).
+COURSE_ENVS: dict[str, tuple[str, ...]] = {}
 
 
 def _taxi_v3_missing() -> bool:

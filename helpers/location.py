@@ -14,25 +14,6 @@ GITHUB_REPO = "deep-rl-kit/deep-rl-course-kit"
 BRANCH = "main"
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK_DIR = "notebooks"
-
-
-def colab_url(path: str, repo: str = GITHUB_REPO, branch: str = BRANCH) -> str:
-    return f"https://colab.research.google.com/github/{repo}/blob/{branch}/{path}"
-
-
-def kaggle_url(path: str, repo: str = GITHUB_REPO, branch: str = BRANCH) -> str:
-    return f"https://kaggle.com/kernels/welcome?src=https://github.com/{repo}/blob/{branch}/{path}"
-
-
-COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
-KAGGLE_BADGE = "https://kaggle.com/static/images/open-in-kaggle.svg"
-
-
-def badges(path: str, repo: str = GITHUB_REPO, branch: str = BRANCH) -> str:
-    """Markdown for the two badges of one notebook."""
-    return (f"[![Open in Colab]({COLAB_BADGE})]({colab_url(path, repo, branch)}) "
-            f"[![Open in Kaggle]({KAGGLE_BADGE})]({kaggle_url(path, repo, branch)})")
 
 
 # The copies these patterns find are the ones `set_location` rewrites and the tests check.
@@ -52,7 +33,7 @@ def copies(text: str) -> list[tuple[str, str]]:
 def set_location(repo: str, branch: str = BRANCH) -> list[Path]:
     """Rewrite every copy of the location (this file, both READMEs, notebooks). Returns the files changed."""
     changed = []
-    files = [Path(__file__), *READMES, *sorted((ROOT / NOTEBOOK_DIR).glob("*.ipynb"))]
+    files = [Path(__file__), *READMES, *sorted((ROOT / "notebooks").glob("*.ipynb"))]
     for path in files:
         text = path.read_text(encoding="utf-8")
         new = _URL.sub(lambda m: f"{m.group(1)}{repo}/blob/{branch}/", text)

@@ -8,8 +8,9 @@ a learner class that only subclasses the kit's adds nothing of its own. The kit'
 as ``"kit trainer"``: the learner's pieces run inside the kit's loop, and the words say so.
 
 The checks tag what they hand back (``tracked``): a trained Q-table or policy remembers who trained it
-(``remember``/``recall``), and the kit's evaluators note each score (``note_score``), so the pass line, the
-push and the card find the record without the notebook passing it around.
+(``remember``/``recall``). The kit's trainers and evaluators do not import this module: they report to
+``helpers.events``, and this module listens (``trained_by_kit``, ``note_score``), so the pass line, the push and
+the card find the record without the notebook passing it around.
 """
 from __future__ import annotations
 
@@ -20,17 +21,17 @@ import sys
 import types
 import weakref
 
+from helpers import events
+from helpers.events import KIT, KIT_TRAINER, YOURS
+from helpers.events import unwrap as _unwrap
 from helpers.i18n import _
 
-# The course's exercise names, in the order the notebooks introduce them.
-EXERCISES = ("initialize_q_table", "greedy_policy", "epsilon_greedy_policy", "train",
-             "Policy", "act", "PixelcopterPolicy", "discounted_returns", "normalise_returns", "reinforce_loss",
-             "reinforce")
-YOURS, KIT, KIT_TRAINER = "yours", "kit reference", "kit trainer"
+# The course's exercise names, and those that train an agent (a record without one of them, or a kit trainer,
+# does not say who trained it): each unit registers its own (helpers/unit2.py, helpers/unit4.py).
+EXERCISES: list[str] = []
+TRAINING: list[str] = []
 # The record's key for the learner's own call of a kit trainer (``qlearning.train(...)`` in a cell), as spelled.
 CALLED = "called"
-# The exercises that train an agent: a record without one of them (or a kit trainer) does not say who trained it.
-TRAINING = ("train", "reinforce")
 
 
 def _trainer_words(name: str) -> str:
@@ -41,17 +42,6 @@ def _trainer_words(name: str) -> str:
 
 # The methods that make a policy class: a learner class that takes either from a kit class is the kit's.
 _POLICY_METHODS = ("__init__", "forward")
-
-
-def _unwrap(obj):
-    """The learner's own object behind the kit's adapters (``__wrapped__``) and input wrappers (``.policy``)."""
-    while True:
-        if hasattr(obj, "__wrapped__"):
-            obj = obj.__wrapped__
-        elif type(obj).__name__ == "InputsPolicy" and hasattr(obj, "policy"):
-            obj = obj.policy
-        else:
-            return obj
 
 
 def _in_kit(obj) -> bool:
@@ -87,18 +77,6 @@ def origin(obj) -> str:
     return YOURS
 
 
-def global_names(code: types.CodeType) -> set[str]:
-    """The global names ``code`` (and the functions nested in it) loads: what it calls by name."""
-    names = set()
-    for ins in dis.get_instructions(code):
-        if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(ins.argval, str):
-            names.add(ins.argval)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= global_names(const)
-    return names
-
-
 def _codes(code: types.CodeType):
     yield code
     for const in code.co_consts:
@@ -126,6 +104,11 @@ def _chains(code: types.CodeType):
                 chain = None
         if chain:
             yield chain
+
+
+def global_names(code: types.CodeType) -> set[str]:
+    """The global names ``code`` (and the functions nested in it) loads: what it calls by name."""
+    return {chain[0] for chain in _chains(code)}
 
 
 def _resolve(chain, namespace):
@@ -302,10 +285,6 @@ def describe(record: dict[str, str] | None) -> str:
     return _("{words} ({reasons})", words=words, reasons="; ".join(why)) if why else words
 
 
-def all_yours(record: dict[str, str] | None) -> bool:
-    return known_trainer(record) and KIT not in record.values()
-
-
 # ---- records that travel with the trained agent --------------------------------------------------------------
 _RECORDS: dict[int, tuple[weakref.ref, dict]] = {}
 _SCORES: list[tuple[float, float, dict | None]] = []  # (mean, std, the agent's record then), newest last
@@ -330,27 +309,40 @@ def recall(agent) -> dict[str, str] | None:
     return dict(entry[1])
 
 
-def trained_by_kit(agent, trainer) -> None:
+def trained_by_kit(agent, trainer, **pieces) -> None:
     """The kit's ``trainer`` (``qlearning.train``, ``reinforce.reinforce``) trained ``agent``: its record
-    says so, whoever called it (a checked function that fell back, or a direct call in a notebook cell)."""
-    record = dict(recall(agent) or {})
+    says so, whoever called it (a checked function that fell back, or a direct call in a notebook cell).
+    ``pieces``: the learner's functions the kit's batched trainer ran; that record replaces any earlier one."""
     named = {}
-    if trainer.__name__ == "reinforce":  # the policy it trained, under its exercise's name
+    if trainer.__name__ != "train":  # a policy trainer: the policy it trained, under its exercise's name
         name = type(_unwrap(agent)).__name__
         named = {name if name in EXERCISES else "Policy": agent}
+    if pieces:
+        remember(agent, trained_with(trainer, **named, **pieces))
+        return
+    record = dict(recall(agent) or {})
     record.update(trained_with(trainer, **named))
-    call = _learners_call(trainer, sys._getframe(2))
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code is not trainer.__code__:  # the trainer's own frame
+        frame = frame.f_back
+    call = _learners_call(trainer, frame.f_back) if frame is not None and frame.f_back is not None else None
     if call:
         record[CALLED] = call
     remember(agent, record)
 
 
+def learners_frame(frame) -> bool:
+    """A frame running the learner's code: not the kit's, not Python's or a library's."""
+    module = frame.f_globals.get("__name__", "") or ""
+    if module == "helpers" or module.startswith("helpers."):
+        return False
+    return not frame.f_code.co_filename.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix))
+
+
 def _learners_call(trainer, frame) -> str | None:
     """How the learner's code spelled its call of the kit's ``trainer`` (``qlearning.train``), when ``frame``,
     the caller, is the learner's (a notebook cell, or a function of theirs); None when the kit called it."""
-    module = frame.f_globals.get("__name__", "") or ""
-    if module == "helpers" or module.startswith("helpers.") or \
-            frame.f_code.co_filename.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix)):
+    if not learners_frame(frame):
         return None
     for chain in _chains(frame.f_code):
         for depth, obj in enumerate(_resolve(chain, frame.f_globals)):
@@ -360,11 +352,21 @@ def _learners_call(trainer, frame) -> str | None:
 
 
 def note_score(agent, mean: float, std: float) -> None:
-    """The kit's evaluators call this: ``agent`` scored ``mean +/- std``. The record is copied now, so that the
+    """The kit's evaluators report this: ``agent`` scored ``mean +/- std``. The record is copied now, so that the
     pass line still says who trained the agent after the agent itself is gone (a cell that keeps only the score)."""
     record = recall(agent)
     _SCORES.append((float(mean), float(std), dict(record) if record is not None else None))
     del _SCORES[:-50]
+
+
+def _hear(event: str, agent, *args, **pieces) -> None:
+    if event == "trained":
+        trained_by_kit(agent, *args, **pieces)
+    elif event == "scored":
+        note_score(agent, *args)
+
+
+events.LISTENERS.append(_hear)
 
 
 def record_for_score(mean: float, std: float) -> dict[str, str] | None:

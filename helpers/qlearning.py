@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-from helpers import provenance
+from helpers import events
 from helpers.arguments import check_args, count, seed_list
 from helpers.i18n import _
 
@@ -90,7 +90,7 @@ def train(n_training_episodes: int, min_epsilon: float, max_epsilon: float, deca
             state = new_state
         if episode_returns is not None:
             episode_returns.append(total)
-    provenance.trained_by_kit(Qtable, train)  # the pass line says the kit's train trained this table
+    events.report("trained", Qtable, train)  # the pass line says the kit's train trained this table
     return Qtable
 
 
@@ -120,7 +120,7 @@ def evaluate_agent(env, max_steps: int, n_eval_episodes: int, Q: np.ndarray, see
         episode_rewards.append(total_rewards_ep)
     mean_reward = float(np.mean(episode_rewards))
     std_reward = float(np.std(episode_rewards))
-    provenance.note_score(Q, mean_reward, std_reward)  # the pass line finds who trained this table
+    events.report("scored", Q, mean_reward, std_reward)  # the pass line finds who trained this table
     _EVALUATED.append((mean_reward, std_reward, _table_facts(Q)))  # and the advice, what the table holds
     del _EVALUATED[:-50]
     return mean_reward, std_reward
@@ -152,7 +152,7 @@ def facts_for_score(mean: float, std: float) -> dict | None:
 def taxi_advice(mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str:
     """What to try when a Taxi agent fails, from what its evaluation saw: the table, the score, who trained it."""
     facts = facts_for_score(mean_reward, std_reward) or {}
-    kit_trained = (trained_with or {}).get("train") == provenance.KIT
+    kit_trained = (trained_with or {}).get("train") == events.KIT
     if facts and not facts["trained"]:
         return _("Every value of the Q-table you evaluated is 0: it was never trained. Run the training cell before "
                  "evaluating, and evaluate the table that train returned (Qtable_taxi).")
@@ -168,7 +168,7 @@ def taxi_advice(mean_reward: float, std_reward: float, trained_with: dict | None
                      "table, so the code is not the cause: compare the training cell's hyperparameters with the "
                      "course's (learning_rate 0.7, gamma 0.95, 25,000 episodes) and re-run training.",
                      mean=mean_reward)
-        if facts and (trained_with or {}).get("train") == provenance.YOURS:
+        if facts and (trained_with or {}).get("train") == events.YOURS:
             return _("Most episodes end without a drop-off (mean {mean:.2f}), though the rewards have spread through "
                      "the table ({share:.0%} of the states training reached have a positive value): the learned "
                      "values lead the taxi in circles. Your train passed its check on small cases, so compare the "

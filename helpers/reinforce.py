@@ -15,7 +15,6 @@ How a trained policy is saved lives in ``helpers.policies``. Nothing here reads 
 """
 from __future__ import annotations
 
-import functools
 import math
 import weakref
 from collections import deque
@@ -28,7 +27,7 @@ import torch.nn.functional as F
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
-from helpers import provenance, scoring
+from helpers import events, scoring
 from helpers.arguments import check_args
 from helpers.errors import KitArgumentError
 from helpers.i18n import _
@@ -166,7 +165,7 @@ def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_ep
             print(_("Episode {episode}\tAverage score (last 100): {average:.2f}", episode=i_episode,
                     average=np.mean(scores_deque)))
     note_training(policy, optimizer, scores)
-    provenance.trained_by_kit(policy, reinforce)  # the pass line says the kit's loop trained this policy
+    events.report("trained", policy, reinforce)  # the pass line says the kit's loop trained this policy
     return scores
 
 
@@ -301,18 +300,11 @@ def train_batched(policy: nn.Module, optimizer: torch.optim.Optimizer, env, n_tr
                     average=np.mean(window)))
             next_print += print_every
     bar.close()
-    _remember_batched(policy, discounted_returns, normalise_returns, reinforce_loss)
+    # The trained policy keeps a record: the learner's pieces ran inside the kit's batched trainer.
+    events.report("trained", policy, train_batched, discounted_returns=discounted_returns,
+                  normalise_returns=normalise_returns, reinforce_loss=reinforce_loss)
     note_training(policy, optimizer, scores)
     return scores
-
-
-def _remember_batched(policy, discounted_returns, normalise_returns, reinforce_loss) -> None:
-    """The trained policy keeps a record: the learner's pieces ran inside the kit's batched trainer."""
-    name = type(provenance._unwrap(policy)).__name__
-    name = name if name in provenance.EXERCISES else "Policy"
-    provenance.remember(policy, provenance.trained_with(
-        train_batched, **{name: policy}, discounted_returns=discounted_returns,
-        normalise_returns=normalise_returns, reinforce_loss=reinforce_loss))
 
 
 # ---- evaluation --------------------------------------------------------------------------------------------
@@ -366,7 +358,7 @@ def evaluate_agent(env: gym.Env, max_steps: int, n_eval_episodes: int, policy: n
             episode_rewards.append(total)
     policy.train(was_training)
     mean, std = float(np.mean(episode_rewards)), float(np.std(episode_rewards))
-    provenance.note_score(policy, mean, std)  # the pass line finds who trained this policy
+    events.report("scored", policy, mean, std)  # the pass line finds who trained this policy
     _note_evaluation(policy, env, mean, std, most)
     return mean, std
 
@@ -379,7 +371,7 @@ _EVALUATIONS: list[tuple[float, float, dict]] = []  # (mean, std, what the evalu
 def note_training(policy: nn.Module, optimizer, scores) -> None:
     """A training run of ``policy`` ended: keep its scores and whether ``optimizer`` holds this policy's
     parameters (the kit's trainers and the checked learner loop call this)."""
-    inner = provenance._unwrap(policy)
+    inner = events.unwrap(policy)
     on_policy = None
     if optimizer is not None and hasattr(optimizer, "param_groups"):
         mine = {id(p) for p in policy.parameters()} | {id(p) for p in inner.parameters()}
@@ -397,7 +389,7 @@ def note_training(policy: nn.Module, optimizer, scores) -> None:
 
 
 def _note_evaluation(policy, env, mean, std, most) -> None:
-    entry = _TRAINING.get(id(provenance._unwrap(policy)))
+    entry = _TRAINING.get(id(events.unwrap(policy)))
     training = entry[1] if entry and entry[0]() is not None else None
     n_env = int(env.action_space.n) if isinstance(getattr(env, "action_space", None), gym.spaces.Discrete) else None
     _EVALUATIONS.append((float(mean), float(std), {
@@ -458,16 +450,6 @@ def advice(env_name: str, mean_reward: float, std_reward: float, trained_with: d
                       "some episodes end early. Training longer usually shrinks the spread.",
                       mean=mean_reward, std=std_reward))
     return " ".join(tips)
-
-
-def _register_advice() -> None:
-    for env_name in ("CartPole-v1", "Pixelcopter-PLE-v0", "Pong-PLE-v0"):
-        scoring.ADVICE[env_name] = functools.partial(advice, env_name)
-
-
-_register_advice()
-
-
 
 
 # ---- the benchmark's recipe (benchmarks/certify.py) -------------------------------------------------------

@@ -6,24 +6,28 @@ score ("result") = mean_reward - std_reward over the evaluation episodes, with t
 from __future__ import annotations
 
 import math
-from typing import Callable  # noqa: F401  (ADVICE's annotation)
+from typing import Callable
 
 from helpers.arguments import number, text
 from helpers.errors import KitArgumentError
+from helpers import provenance
 from helpers.i18n import _
 
-# Course pass marks, keyed by the env name used on model cards. Unit 2 is certified on Taxi alone.
-COURSE_MARKS = {
-    "Taxi-v3": 4.5,
-    "CartPole-v1": 350.0,
-    "Pixelcopter-PLE-v0": 5.0,
-}
-# The kit's own marks, where the course sets none. Pong: mean - std >= 0 over 10 games means the agent
-# reliably outscores the CPU (random play scores -16 every game).
-KIT_MARKS = {
-    "Pong-PLE-v0": 0.0,
-}
-PASS_MARKS = {**COURSE_MARKS, **KIT_MARKS}
+# The registries each unit fills with one line per env (``register``; helpers/unit2.py, helpers/unit4.py).
+PASS_MARKS: dict[str, float] = {}  # env name on the model card -> the pass mark on the result
+KIT_MARKS: set[str] = set()  # the envs whose mark is the kit's own: the course sets none
+# What to try when an agent fails: ``fn(mean, std, trained_with)`` returns a hint that fits the run at hand, or
+# None. ``trained_with`` is the provenance record of the agent.
+ADVICE: dict[str, Callable[[float, float, "dict | None"], "str | None"]] = {}
+
+
+def register(env_name: str, mark: float, advice: Callable | None = None, *, kit_mark: bool = False) -> None:
+    """A unit's line for ``env_name``: its pass mark (``kit_mark``: the kit's own) and its advice."""
+    PASS_MARKS[env_name] = float(mark)
+    if kit_mark:
+        KIT_MARKS.add(env_name)
+    if advice is not None:
+        ADVICE[env_name] = advice
 
 
 def result(mean_reward: float, std_reward: float) -> float:
@@ -61,21 +65,20 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
     line says so. ``trained_with`` (a ``provenance`` record) says whose code trained the agent; a pass with
     any of the kit's reference code reads ``PASS, but trained with the kit's code for: ...``.
     """
-    from helpers.provenance import all_yours, describe
-
     _check_pass_args(env_name, mean_reward, std_reward, trained_with)
     mean_reward, std_reward = check_scores(mean_reward, std_reward)
     score = result(mean_reward, std_reward)
     line = _("{env}: {mean:.2f} +/- {std:.2f} -> result {score:.2f}", env=env_name, mean=mean_reward,
              std=std_reward, score=score)
     mark = PASS_MARKS.get(env_name)
-    who = describe(trained_with)
+    who = provenance.describe(trained_with)
     notes = []
     if mark is None:
         notes.append(_("no pass mark"))
     elif score >= mark:
         line = _("{line} >= {mark:g} PASS", line=line, mark=mark)
-        if who and not all_yours(trained_with):  # a pass with the kit's code does not read like a real pass
+        # A pass with the kit's code, or not known to be the learner's, does not read like a real pass.
+        if who and (provenance.KIT in trained_with.values() or not provenance.known_trainer(trained_with)):
             line, who = _("{line}, but {who}", line=line, who=who), ""
     else:
         line = _("{line} < {mark:g} FAIL", line=line, mark=mark)
@@ -83,20 +86,6 @@ def pass_line(env_name: str, mean_reward: float, std_reward: float, trained_with
         notes.append(_("the kit's mark; the course has none"))
     notes += [who] if who else []
     return _("{line} ({notes})", line=line, notes=_("; ").join(notes)) if notes else line
-
-
-# What to try when an agent fails, by env name: each unit registers its own (``fn(mean, std, trained_with)``
-# returns a hint that fits the run at hand, or None). ``trained_with`` is the provenance record of the agent.
-ADVICE: dict[str, "Callable[[float, float, dict | None], str | None]"] = {}
-
-
-def _taxi_advice(mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str | None:
-    from helpers.qlearning import taxi_advice  # unit 2's advice lives with unit 2's code
-
-    return taxi_advice(mean_reward, std_reward, trained_with)
-
-
-ADVICE["Taxi-v3"] = _taxi_advice
 
 
 def advice(env_name: str, mean_reward: float, std_reward: float, trained_with: dict | None = None) -> str | None:
@@ -127,8 +116,6 @@ def check_pass(env_name: str, mean_reward: float, std_reward: float, trained_wit
     kit's ``evaluate_agent`` scored ``mean_reward +/- std_reward`` (``provenance.record_for_score``).
     Returns a ``Verdict``, true when it passes, false when it fails or the env has no pass mark.
     """
-    from helpers import provenance
-
     _check_pass_args(env_name, mean_reward, std_reward, trained_with)
     check_scores(mean_reward, std_reward)
     if trained_with is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import math
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -45,16 +46,16 @@ def fit_frame(frame: np.ndarray, min_side: int = _MIN_SIDE, block: int = _BLOCK)
     return np.ascontiguousarray(frame)
 
 
+# How a replay plays each kind of agent: ``(is_one, player)`` pairs, each unit registers its own
+# (helpers/unit2.py: a Q-table; helpers/unit4.py: a policy module). ``player(agent, rng)`` gives ``state -> action``.
+PLAYERS: list[tuple[Callable[[object], bool], Callable]] = []
+
+
 def _action_fn(policy, rng: np.random.Generator):
-    """Turn a Q-table, a policy module or a function into ``state -> action``."""
-    if isinstance(policy, np.ndarray):
-        from helpers.qlearning import greedy_policy
-
-        return lambda state: greedy_policy(policy, state, rng)
-    if hasattr(policy, "act") and hasattr(policy, "parameters"):  # a REINFORCE policy (a torch module)
-        from helpers.reinforce import choose_action
-
-        return lambda state: choose_action(policy, state, greedy=True)  # as evaluate_agent plays it
+    """Turn a registered kind of agent, or a function, into ``state -> action``."""
+    for is_one, player in PLAYERS:
+        if is_one(policy):
+            return player(policy, rng)
     if callable(policy):
         return policy
     raise KitArgumentError(_("record_video needs a Q-table (numpy array), a policy with .act(state), or a function "

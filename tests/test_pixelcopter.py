@@ -1,8 +1,7 @@
 """Pixelcopter-PLE-v0 (helpers/pixelcopter.py) against the original game's reference traces and the
-Gymnasium API rules. The traces live in shared/pixelcopter/traces.json beside the repository."""
+Gymnasium API rules. The traces live in tests/data/."""
 from __future__ import annotations
 
-import json
 import math
 import subprocess
 import sys
@@ -16,14 +15,12 @@ from gymnasium.error import ResetNeeded
 from gymnasium.utils.env_checker import check_env
 
 import helpers  # noqa: F401  (registers the environment ids)
+from conftest import traces
 from helpers import pixelcopter as pc
 from helpers.pixelcopter import PixelcopterEnv, PixelcopterVecEnv
 
 ROOT = Path(__file__).resolve().parents[1]
-TRACES_PATH = ROOT.parent / "shared" / "pixelcopter" / "traces.json"
-TRACES = json.loads(TRACES_PATH.read_text())["traces"] if TRACES_PATH.exists() else []
-needs_traces = pytest.mark.skipif(
-    not TRACES, reason=f"reference traces not found at {TRACES_PATH} (shared/ must sit beside the repository)")
+TRACES = traces("pixelcopter")
 ENV_ID = "Pixelcopter-PLE-v0"
 GREEN = (120, 240, 80)
 
@@ -38,8 +35,7 @@ def frame_colours(frame: np.ndarray) -> set:
 
 # --- the original's behaviour ---------------------------------------------------------------------
 
-@needs_traces
-@pytest.mark.parametrize("trace", TRACES or [None], ids=[t["name"] for t in TRACES] or ["no-traces"])
+@pytest.mark.parametrize("trace", TRACES, ids=[t["name"] for t in TRACES])
 def test_replays_reference_trace_exactly(trace):
     env = gym.make(ENV_ID)
     obs, info = env.reset(seed=trace["seed"])
@@ -53,7 +49,6 @@ def test_replays_reference_trace_exactly(trace):
     assert sum(trace["rewards"]) == trace["return"]
 
 
-@needs_traces
 def test_vector_env_replays_all_traces_at_once():
     n = len(TRACES)
     venv = PixelcopterVecEnv(n)
@@ -77,7 +72,6 @@ def test_vector_env_replays_all_traces_at_once():
     assert compared == sum(len(t["actions"]) for t in TRACES)
 
 
-@needs_traces
 def test_reset_continues_the_random_stream():
     """reset(seed) then reset(): the second level comes from the same RandomState, after the first
     episode's draws (51 at init, 2 per block spawn), counted here by hand."""
@@ -292,7 +286,6 @@ def test_max_episode_steps_truncates():
 
 # --- rendering ------------------------------------------------------------------------------------------
 
-@needs_traces
 def test_reset_frame_is_the_original_screen():
     trace = trace_named("uniform_random_s0")
     env = PixelcopterEnv(render_mode="rgb_array")
@@ -313,7 +306,6 @@ def test_reset_frame_is_the_original_screen():
     assert np.array_equal(frame, want)
 
 
-@needs_traces
 def test_frames_during_play_show_player_block_and_terrain():
     trace = trace_named("oracle_s0")
     env = PixelcopterEnv(render_mode="rgb_array")

@@ -1,8 +1,7 @@
 """Pong-PLE-v0 (helpers/pong.py) against the original game's reference traces and the Gymnasium API rules.
-The traces live in shared/pong/traces.json beside the repository."""
+The traces live in tests/data/."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import warnings
@@ -15,15 +14,13 @@ from gymnasium.error import ResetNeeded
 from gymnasium.utils.env_checker import check_env
 
 import helpers  # noqa: F401  (registers the environment ids)
+from conftest import traces
 from helpers import envs
 from helpers import pong
 from helpers.pong import PongEnv, PongVecEnv
 
 ROOT = Path(__file__).resolve().parents[1]
-TRACES_PATH = ROOT.parent / "shared" / "pong" / "traces.json"
-TRACES = json.loads(TRACES_PATH.read_text())["traces"] if TRACES_PATH.exists() else []
-needs_traces = pytest.mark.skipif(
-    not TRACES, reason=f"reference traces not found at {TRACES_PATH} (shared/ must sit beside the repository)")
+TRACES = traces("pong")
 ENV_ID = "Pong-PLE-v0"
 DIRECT = [t for t in TRACES if t["protocol"] == "direct"]
 CONTINUE = [t for t in TRACES if t["protocol"] == "continue"]  # consecutive episodes, in file order
@@ -73,8 +70,7 @@ class RecordingRandomState(np.random.RandomState):
 
 # --- the original's behaviour ---------------------------------------------------------------------------------
 
-@needs_traces
-@pytest.mark.parametrize("trace", TRACES or [None], ids=[t["name"] for t in TRACES] or ["no-traces"])
+@pytest.mark.parametrize("trace", TRACES, ids=[t["name"] for t in TRACES])
 def test_replays_reference_trace_exactly(trace):
     """Both protocols of SPEC.md section 0 through gym.make: `direct` reset(seed), or for `continue` the earlier
     episodes of the same env first, then reset() without a seed."""
@@ -99,22 +95,19 @@ def test_replays_reference_trace_exactly(trace):
     assert sum(trace["rewards"]) == trace["return"]
 
 
-@needs_traces
 def test_trace_sets_are_all_covered():
     """The file holds what the spec says: both protocols, frames, and games won and lost 11 points."""
     assert len(TRACES) == 27 and len(CONTINUE) == 3 and len(WITH_FRAMES) == 3
     assert {t["final_score"]["agent"] for t in TRACES if not t["capped"]} == {0, 11}
 
 
-@needs_traces
-@pytest.mark.parametrize("trace", WITH_FRAMES or [None], ids=[t["name"] for t in WITH_FRAMES] or ["no-traces"])
+@pytest.mark.parametrize("trace", WITH_FRAMES, ids=[t["name"] for t in WITH_FRAMES])
 def test_frames_match_the_reference_pixels(trace):
     env = gym.make(ENV_ID, render_mode="rgb_array")
     env.reset(seed=trace["seed"])
     replay(env, trace, frames=True)
 
 
-@needs_traces
 def test_random_draws_happen_exactly_where_the_spec_says(monkeypatch):
     """Every random_sample() of every trace, with the step it was made in (-1: during reset), and nothing else."""
     monkeypatch.setattr(np.random, "RandomState", RecordingRandomState)
@@ -131,7 +124,6 @@ def test_random_draws_happen_exactly_where_the_spec_says(monkeypatch):
         assert RecordingRandomState.log == [d[:4] for d in trace["rng_draws"]], trace["name"]
 
 
-@needs_traces
 def test_step_after_the_game_ended_changes_nothing():
     trace = trace_named("always_up_s0")  # lost 0:11
     env = PongEnv()
@@ -170,7 +162,6 @@ def test_crossing_rule_edge_cases():
 
 # --- the vector env ---------------------------------------------------------------------------------------------
 
-@needs_traces
 def test_vector_env_replays_all_traces_at_once():
     """Every `direct` trace in its own game, plus one game that plays the `continue` episodes back to back:
     the vector env's same-step autoreset continues the game's stream as reset() without a seed does."""

@@ -80,12 +80,11 @@ def test_describe_and_the_pass_line_say_who_trained_the_agent():
     assert describe(batched) == "trained with your PixelcopterPolicy and reinforce_loss inside the kit's batched trainer"
 
 
-def test_adapt_call_hands_course_style_functions_what_they_read_from_the_notebook():
+def test_adapt_call_hands_course_style_functions_what_they_read_from_the_notebook(lake):
     ns = define(notebook(env=gym.make("FrozenLake-v1", is_slippery=False), learning_rate=None, gamma=None),
                 "greedy_policy", "epsilon_greedy_policy", "train")
     adapted, notes = exercises.adapt_call(ns["train"], qlearning.train)
     assert "`learning_rate` and `gamma`" in notes[0]
-    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
     kwargs = dict(n_training_episodes=300, min_epsilon=0.05, max_epsilon=1.0, decay_rate=0.0005, env=lake,
                   max_steps=99, learning_rate=0.7, gamma=0.95, seed=3)
     first = adapted(Qtable=np.zeros((16, 4)), **kwargs)
@@ -120,11 +119,10 @@ def _trained_table(train, lake):
     return train(env=lake, Qtable=np.zeros((16, 4)), learning_rate=0.7, gamma=0.95, **LAKE)
 
 
-def test_the_trained_table_carries_its_record_to_the_pass_line_and_the_push(tmp_path, lenient, capsys):
+def test_the_trained_table_carries_its_record_to_the_pass_line_and_the_push(tmp_path, lenient, capsys, lake):
     from helpers.hub import push_to_hub
     from helpers.scoring import check_pass
 
-    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
     ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
     table = _trained_table(_checked_unit2(ns), lake)
     assert recall(table) == {"train": YOURS, "epsilon_greedy_policy": YOURS, "greedy_policy": YOURS}
@@ -142,8 +140,7 @@ def test_the_trained_table_carries_its_record_to_the_pass_line_and_the_push(tmp_
     assert "trained with your code" in out and "Course checker:" in out
 
 
-def test_a_failed_check_puts_the_kits_code_in_the_record_and_says_which(tmp_path, lenient, capsys):
-    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+def test_a_failed_check_puts_the_kits_code_in_the_record_and_says_which(tmp_path, lenient, capsys, lake):
     ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
     exec(compile("def greedy_policy(Qtable, state):\n    return int(np.argmin(Qtable[state]))\n", "<cell: min>",
                  "exec"), ns)
@@ -155,8 +152,7 @@ def test_a_failed_check_puts_the_kits_code_in_the_record_and_says_which(tmp_path
         "(no pass mark; trained with the kit's code for: greedy_policy)")
 
 
-def test_a_train_that_only_delegates_to_the_kit_is_the_kits(lenient, capsys):
-    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
+def test_a_train_that_only_delegates_to_the_kit_is_the_kits(lenient, capsys, lake):
     ns = define(notebook(env=lake, helpers=helpers), "greedy_policy", "epsilon_greedy_policy")
     exec(compile("def train(*a, **k):\n    return helpers.qlearning.train(*a, **k)\n", "<cell: delegate>", "exec"), ns)
     table = _trained_table(_checked_unit2(ns), lake)
@@ -260,12 +256,11 @@ def _checked_table(ns, lake):
     return init(lake.observation_space.n, lake.action_space.n), train
 
 
-def test_the_kits_train_called_in_the_training_cell_is_named_not_read_as_yours(lenient, capsys):
+def test_the_kits_train_called_in_the_training_cell_is_named_not_read_as_yours(lenient, capsys, lake):
     """A learner comparing speeds calls the kit's trainer in the training cell: the score must not say
     "trained with your code"."""
     from helpers.scoring import check_pass
 
-    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
     ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
     table, _train = _checked_table(ns, lake)
     table = qlearning.train(env=lake, Qtable=table, learning_rate=0.7, gamma=0.95, **LAKE, progress=False)
@@ -286,14 +281,13 @@ def test_the_kits_train_called_in_the_training_cell_is_named_not_read_as_yours(l
     assert "(no pass mark; trained with the kit's code for: train," in capsys.readouterr().out
 
 
-def test_a_table_whose_record_lacks_train_is_not_known_to_be_yours(lenient):
+def test_a_table_whose_record_lacks_train_is_not_known_to_be_yours(lenient, lake):
     """The checked initialize_q_table made the table, then something other than the checked train trained it."""
-    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
     ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
     table, _train = _checked_table(ns, lake)
     table[:] = 1.0  # filled by hand, or by a loop of the learner's that no check saw
     record = recall(table)
-    assert record == {"initialize_q_table": YOURS} and not provenance.all_yours(record)
+    assert record == {"initialize_q_table": YOURS} and not provenance.known_trainer(record)
     words = "not known to be yours: nothing shows that your checked `train` trained this table"
     assert describe(record) == words
     assert pass_line("Taxi-v3", 7.56, 2.71, record) == f"Taxi-v3: 7.56 +/- 2.71 -> result 4.85 >= 4.5 PASS, but {words}"
@@ -303,11 +297,10 @@ def test_a_table_whose_record_lacks_train_is_not_known_to_be_yours(lenient):
     assert describe(recall(trained)) == "trained with your code"
 
 
-def test_a_learners_function_under_another_name_stays_credited(lenient, capsys):
+def test_a_learners_function_under_another_name_stays_credited(lenient, capsys, lake):
     """`greedy_policy = my_greedy` and `train = check_train(my_train)`: the learner's own code, renamed."""
     from helpers.checks.qlearning import check_epsilon_greedy_policy, check_greedy_policy, check_train
 
-    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
     ns = define(notebook(env=lake), "epsilon_greedy_policy")
     exec(COURSE["greedy_policy"].replace("def greedy_policy(", "def my_greedy("), ns)
     exec(COURSE["train"].replace("def train(", "def my_train("), ns)
@@ -369,13 +362,12 @@ def test_the_failed_check_trailer_says_every_score_says_so_only_where_a_score_do
     assert "❌ greedy_policy" in out and "`greedy_policy`, and every score says so." in out
 
 
-def test_the_pass_line_keeps_its_record_after_the_table_is_gone(lenient, capsys):
+def test_the_pass_line_keeps_its_record_after_the_table_is_gone(lenient, capsys, lake):
     """A cell that keeps only the score (the table goes out of scope) still gets 'trained with ...'."""
     import gc
 
     from helpers.scoring import check_pass
 
-    lake = gym.make("FrozenLake-v1", map_name="4x4", is_slippery=False)
     ns = define(notebook(env=lake), "greedy_policy", "epsilon_greedy_policy", "train")
     table = _trained_table(_checked_unit2(ns), lake)
     mean, std = qlearning.evaluate_agent(lake, 99, 5, table)

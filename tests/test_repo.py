@@ -36,10 +36,11 @@ def test_notebook_is_stored_without_outputs(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_has_its_own_badges(path):
     first = nbformat.read(path, as_version=4).cells[0]
-    rel = f"notebooks/{path.name}"
-    assert location.colab_url(rel) in first.source and location.kaggle_url(rel) in first.source
+    rel = f"{location.GITHUB_REPO}/blob/{location.BRANCH}/notebooks/{path.name}"
+    assert f"https://colab.research.google.com/github/{rel}" in first.source
+    assert f"https://kaggle.com/kernels/welcome?src=https://github.com/{rel}" in first.source
     # Plain text links, not badge images: the images come from sites many learners cannot reach (test_pictures)
-    assert location.COLAB_BADGE not in first.source and location.KAGGLE_BADGE not in first.source
+    assert "colab-badge.svg" not in first.source and "open-in-kaggle.svg" not in first.source
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -56,13 +57,6 @@ def test_every_copy_of_the_location_agrees():
     found = [pair for text in texts for pair in location.copies(text)]
     assert len(found) >= 3 * len(NOTEBOOKS) and location.copies(location.READMES[1].read_text())
     assert set(found) == {(location.GITHUB_REPO, location.BRANCH)}
-
-
-def test_badge_urls_have_the_documented_shape():
-    url = location.colab_url("notebooks/x.ipynb", "org/repo", "main")
-    assert url == "https://colab.research.google.com/github/org/repo/blob/main/notebooks/x.ipynb"
-    assert location.kaggle_url("notebooks/x.ipynb", "org/repo", "main") == \
-        "https://kaggle.com/kernels/welcome?src=https://github.com/org/repo/blob/main/notebooks/x.ipynb"
 
 
 def test_set_location_rewrites_every_copy(tmp_path):
@@ -246,3 +240,70 @@ def test_readme_benchmark_tables_are_built_from_the_results_files():
     assert {"cartpole", "pixelcopter", "taxi"} <= set(runs), "a benchmark the README cites has no results file"
     assert "<!-- results:unit2 -->" in text and "<!-- results:unit4 -->" in text
     assert report.render(text, runs) == text, "README tables are stale: run python benchmarks/report.py --write"
+
+
+def _floors() -> dict[str, int]:
+    """README.md's import drawing: module name (``hub/`` for a package and all inside it) -> its floor."""
+    block = re.search(r"```text\n(floor \d.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    return {name: int(number) for number, names in re.findall(r"^floor (\d+) +\w+ +(.*)$", block, re.M)
+            for name in names.split()}
+
+
+def _module(path: Path) -> str:
+    """``helpers/checks/qlearning.py`` -> ``checks.qlearning``; a package's ``__init__`` is the package."""
+    parts = path.relative_to(ROOT / "helpers").with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "helpers"
+
+
+def _imported(tree: ast.AST, module: str) -> set[str]:
+    """The kit's modules a module imports anywhere (top level, inside functions, ``importlib`` with a literal)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            assert not node.level, f"helpers: {module} imports relatively; spell it `from helpers... import`"
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == \
+                "import_module" and node.args and isinstance(node.args[0], ast.Constant):
+            names.add(str(node.args[0].value))
+    kit = set()
+    for name in names:
+        parts = name.split(".")
+        if parts[0] != "helpers":
+            continue
+        while len(parts) > 1 and not (ROOT / Path(*parts)).with_suffix(".py").exists() \
+                and not (ROOT / Path(*parts)).is_dir():
+            parts = parts[:-1]  # a name imported from a module, not a module
+        kit.add(".".join(parts[1:]) or "helpers")
+    return kit - {module}
+
+
+def test_no_import_runs_up_a_floor():
+    """Every module of helpers/ stands on one floor of README.md's drawing and imports nothing from a floor above."""
+    floors = _floors()
+
+    def floor(module):
+        for name in (module, module.split(".")[0] + "/"):
+            if name in floors:
+                return floors[name]
+        raise AssertionError(f"helpers: {module} is on no floor: add it to README.md's import drawing")
+
+    modules = {_module(p): p for p in sorted((ROOT / "helpers").rglob("*.py"))}
+    stale = [name for name in floors if name.rstrip("/") not in modules]
+    assert not stale, f"README.md's import drawing names modules that are gone: {stale}"
+    up = [f"{module} (floor {floor(module)}) imports {target} (floor {floor(target)})"
+          for module, path in modules.items() for target in sorted(_imported(ast.parse(path.read_text()), module))
+          if floor(target) > floor(module)]
+    assert not up, "imports running up a floor:\n" + "\n".join(up)
+    # The parser sees every way the kit imports: inside functions, names from a module, importlib.
+    lazy = ast.parse("def f():\n    from helpers.qlearning import greedy_policy\n    import helpers.hub.push\n"
+                     "from helpers import scoring, set_language\nimportlib.import_module('helpers.teaching')")
+    assert _imported(lazy, "video") == {"qlearning", "hub.push", "scoring", "helpers", "teaching"}
+
+
+def test_the_algorithms_report_to_events_and_import_no_provenance():
+    """Provenance stands behind one seam: the trainers and evaluators only report what they did (helpers.events)."""
+    for name in ("qlearning", "reinforce"):
+        imported = _imported(ast.parse((ROOT / "helpers" / f"{name}.py").read_text()), name)
+        assert "events" in imported and "provenance" not in imported and "checks" not in imported

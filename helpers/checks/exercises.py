@@ -28,7 +28,7 @@ import numpy as np
 
 from helpers import provenance
 from helpers.i18n import _
-from helpers.provenance import global_names
+from helpers.provenance import global_names, learners_frame
 
 STRICT_ENV_VAR = "KIT_STRICT"
 
@@ -57,14 +57,6 @@ class _TimeUp(BaseException):
     ``except Exception`` in the learner's code cannot swallow it)."""
 
 
-def _learners_frame(frame) -> bool:
-    """A frame running the learner's code: not the kit's, not Python's or a library's."""
-    module = frame.f_globals.get("__name__", "") or ""
-    if module == "helpers" or module.startswith("helpers."):
-        return False
-    return not frame.f_code.co_filename.startswith((sys.prefix, sys.base_prefix, sys.exec_prefix))
-
-
 @contextlib.contextmanager
 def time_limit(seconds: float):
     """Raise ``_TimeUp`` in the running code after ``seconds``, and again every ``REFIRE_S`` until the code
@@ -87,7 +79,7 @@ def time_limit(seconds: float):
     previous_trace = sys.gettrace()
 
     def trace(frame, event, arg):
-        if not _learners_frame(frame):
+        if not learners_frame(frame):
             return None
         if event == "line":
             raise _TimeUp()

@@ -716,7 +716,6 @@ def _greedy_walk(lake, Qtable, greedy, limit: int):
     """Follow ``greedy`` from S on a lake without slipping: ('goal' | 'hole' | 'loop' | 'wander', path)."""
     inner = lake.unwrapped
     desc = inner.desc.astype("U1")
-    ncol = desc.shape[1]
     state = int(np.flatnonzero(desc.ravel() == "S")[0])
     path = [state]
     for _i in range(limit):

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from helpers.envs import COURSE_ENVS
 from helpers.errors import HubLoadError
 from helpers.i18n import _
 from helpers.safe_pickle import short_repr
@@ -29,10 +30,9 @@ _LAKE_KEYS = ("map_name", "desc", "is_slippery", "slippery")
 # What a model file (downloaded, so not trusted) may ask for. The env id must be one of the course's (all
 # have a time limit and none needs an extra install); env arguments: FrozenLake's map and ice, and a few
 # switches of the others; anything else must come from the caller (make_env_from_model(model, name=value)).
-COURSE_ENV_IDS = ("FrozenLake-v1", "Taxi-v3", "CartPole-v1", "Pixelcopter-PLE-v0", "Pong-PLE-v0")
+COURSE_ENV_IDS = COURSE_ENVS.keys()  # each unit registers its envs and their switches (helpers.envs.COURSE_ENVS)
 LAKE_MAPS = ("4x4", "8x8")
 MAX_LAKE_SIDE = 64
-FILE_ENV_SWITCHES = {"Taxi": ("is_rainy", "fickle_passenger"), "CartPole": ("sutton_barto_reward",)}
 MAX_EVAL_EPISODES = 10_000
 MAX_EVAL_STEPS = 100_000
 MAX_EVAL_TOTAL_STEPS = 1_000_000  # max_steps x n_eval_episodes (the course's Taxi: 99 x 100); a few minutes at most
@@ -135,7 +135,7 @@ def qlearning_model(config, qtable) -> dict:
 
 def check_env_id(env_id) -> str:
     """``env_id`` if it is one of the course's envs (``COURSE_ENV_IDS``)."""
-    if env_id not in COURSE_ENV_IDS or type(env_id) is not str:
+    if type(env_id) is not str or env_id not in COURSE_ENV_IDS:
         raise HubLoadError(_("This model names the env {env_id}, which is not one of the course's ({known}); any "
                              "other id, or a 'module:' prefix (Gymnasium would import that module), is never accepted "
                              "from a model file. If you trust it, build the env yourself and pass it: "
@@ -202,7 +202,7 @@ def file_env_kwargs(model: Mapping, trusted: Mapping = ()) -> dict:
                 _refuse_env_arg(env_id, key, value, _LAKE_KEYS)
             _check_lake_value(env_id, key, value)
         return lake_settings(stated)
-    allowed = next((keys for prefix, keys in FILE_ENV_SWITCHES.items() if env_id.startswith(prefix)), ())
+    allowed = COURSE_ENVS[env_id]
     for key, value in stated.items():
         if key in trusted:
             continue
