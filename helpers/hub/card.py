@@ -156,7 +156,7 @@ def write_card(path: Path, metadata: dict, body: str | None, existing: str | Non
     merged = dict(card.metadata or {})
     old_tags = merged.get("tags")
     old_tags = [old_tags] if isinstance(old_tags, str) else old_tags if isinstance(old_tags, list) else []
-    stale = lambda tag: str(tag).startswith(COURSE_ENV_IDS) or tag in ("q-learning", "reinforce")
+    stale = lambda tag: str(tag).startswith(tuple(COURSE_ENV_IDS)) or tag in ("q-learning", "reinforce")
     merged["tags"] = list(metadata["tags"]) + [t for t in old_tags if t not in metadata["tags"] and not stale(t)]
     merged["model-index"] = metadata["model-index"]
     metadata_save(path, merged)
