@@ -161,6 +161,24 @@ def mapping(name: str, value) -> None:
                 "1000}}, or None.", name=name, value=_shown(value)))
 
 
+def tags(name: str, value) -> list[str]:
+    """Hub tags: a list of texts (one tag alone as text is taken as that tag)."""
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(t, str) and t for t in value):
+        _fail(_("{name} is {value}: pass a list of tags as text, e.g. [\"q-learning\", \"Taxi-v3\"].", name=name,
+                value=_shown(value)))
+    return list(value)
+
+
+def model_dict(name: str, value) -> None:
+    """A course model dict (what ``load_from_hub`` returns for a ``.pkl``)."""
+    from collections.abc import Mapping
+
+    if not isinstance(value, Mapping):
+        _fail(_("{name} is {value}, not a model dict: pass what load_from_hub returned for a .pkl file (or what "
+                "qlearning_model made).", name=name, value=_shown(value)))
+
+
 def env(name: str, value, example: str = "FrozenLake-v1"):
     """An environment: something with ``reset`` and ``step`` (a Gymnasium env)."""
     if isinstance(value, str) or not (callable(getattr(value, "reset", None))

@@ -35,10 +35,10 @@ class HubLoadError(_OneLine, RuntimeError):
         super().__init__(_bounded(message))
 
 
-class InvalidRepoIdError(_OneLine, ValueError):
-    """A repo id that is not ``user/name`` as the Hub accepts it; raised before any network call."""
-
-
 class KitArgumentError(ValueError, TypeError):
     """An argument a public function cannot work with; the message names it and says what to pass. Both a
     ValueError and a TypeError, so code that caught either before still catches it (``helpers.arguments``)."""
+
+
+class InvalidRepoIdError(_OneLine, KitArgumentError):
+    """A repo id that is not ``user/name`` as the Hub accepts it; raised before any network call."""

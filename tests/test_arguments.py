@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from helpers import envs, plots, policies, qlearning, reinforce, scoring, unit4_views, video
+from helpers import hub
 from helpers.hub import push_to_hub
 from helpers.errors import KitArgumentError
 from helpers.pixelcopter import PixelcopterEnv, PixelcopterVecEnv
@@ -287,6 +288,22 @@ CASES = [
     (scoring.check_pass, dict(env_name="Taxi-v3", mean_reward=7.5, std_reward=2.7, trained_with="me"),
      "trained_with"),
     (scoring.pass_line, dict(env_name=3, mean_reward=7.5, std_reward=2.7), "env_name"),
+    # ---- helpers.hub: checked before any network call or file ----
+    (push_to_hub, dict(repo_id="me/q-Taxi-v3", model=None, dry_run=True), "model"),
+    (push_to_hub, dict(repo_id="me/q-Taxi-v3", model="Qtable_taxi", dry_run=True), "model"),
+    (push_to_hub, dict(repo_id=3, model={}, dry_run=True), "repo_id"),
+    (hub.push_policy, dict(repo_id="me/Reinforce-CartPole-v1", policy=None, dry_run=True), "policy"),
+    (hub.retry_push, dict(folder=None, repo_id="me/q-Taxi-v3"), "folder"),
+    (hub.load_from_hub, dict(repo_id=None), "repo_id"),
+    (hub.load_from_hub, dict(repo_id="me/q-Taxi-v3", filename=None), "filename"),
+    (hub.load_model_file, dict(path=None), "path"),
+    (hub.find_models, dict(tags=None), "tags"),
+    (hub.find_models, dict(tags=[3]), "tags"),
+    (hub.find_models, dict(tags=["Taxi-v3"], limit=0), "limit"),
+    (hub.find_models, dict(tags=["Taxi-v3"], limit="5"), "limit"),
+    (hub.evaluate_model, dict(model="q-learning.pkl"), "model"),
+    (hub.course_env_name, dict(env_id=None), "env_id"),
+    (hub.env_kwargs_of, dict(env=None), "env"),
     # ---- helpers.unit4_views ----
     (unit4_views.play_random, dict(env=None), "env"),
     (unit4_views.play_random, lambda: dict(env=cartpole(), games=0), "games"),

@@ -31,7 +31,7 @@ def check_repo_id(repo_id) -> str:
             problem = str(err).split(":")[0][:150]
     if problem:
         shown = repr(repo_id[:100]) if isinstance(repo_id, str) else type(repo_id).__name__
-        raise InvalidRepoIdError(_("{shown} is not a Hub repo id ({problem}). Write it as 'username/repo-name', "
+        raise InvalidRepoIdError(_("repo_id {shown} is not a Hub repo id ({problem}). Write it as 'username/repo-name', "
                                    "e.g. 'your-username/q-Taxi-v3' (your username is shown at "
                                    "https://huggingface.co/settings/profile).", shown=shown, problem=problem))
     return repo_id

@@ -13,6 +13,7 @@ from pathlib import Path
 from helpers.hub import client as hub
 from helpers.hub.errors import HubLoadError, check_repo_id, load_error
 from helpers.hub.models import POLICY_FILE, QLEARNING_FILE, check_qtable
+from helpers import arguments
 from helpers.i18n import _
 from helpers.safe_pickle import LIMITS, DamagedPickleError, PickleLimitError, safe_loads, short_repr
 
@@ -33,7 +34,7 @@ def load_from_hub(repo_id: str, filename: str = QLEARNING_FILE, *, revision: str
     A ``model.pt`` is refused without being downloaded (see ``load_model_file``). The download goes through
     the library's cache (``HF_HUB_CACHE``); offline (``HF_HUB_OFFLINE=1``) it is served from there.
     """
-    check_repo_id(repo_id)
+    check_repo_id(repo_id), arguments.text("filename", filename, QLEARNING_FILE)
     _kind(filename)  # a file the kit will not open is refused before any download
     from huggingface_hub import hf_hub_download
 
@@ -74,6 +75,7 @@ def find_models(tags, limit: int = 10, *, endpoint: str | None = None) -> list[s
     (no half minute of retries)."""
     from huggingface_hub import HfApi
 
+    tags, limit = arguments.tags("tags", tags), arguments.count("limit", limit)
     if hub.offline():
         raise HubLoadError(_("Offline (HF_HUB_OFFLINE=1): no search; the models below come from the local Hub "
                              "cache."))
@@ -83,7 +85,7 @@ def find_models(tags, limit: int = 10, *, endpoint: str | None = None) -> list[s
                              "load only if they are in the local Hub cache."))
     try:
         with hub.quiet_retries():
-            return [info.id for info in HfApi(endpoint=endpoint).list_models(filter=list(tags), sort="downloads",
+            return [info.id for info in HfApi(endpoint=endpoint).list_models(filter=tags, sort="downloads",
                                                                              limit=limit)]
     except Exception as err:  # the Hub is busy, or the connection broke
         raise HubLoadError(_("Could not search the Hub ({error}: {text}). Try again later.",
@@ -185,7 +187,7 @@ def load_model_file(path, *, policy_class=None):
     Whatever the file holds, this returns a checked model or raises one of the kit's errors, which says what
     is wrong: ``RefusedPickleError`` for a pickle that holds what a course model never does, ``HubLoadError``
     for everything else (damaged, cut short or oversized, a Git LFS pointer, not a course model...)."""
-    path = Path(path)
+    path = Path(arguments.path("path", path, QLEARNING_FILE))
     kind = _kind(path.name)
     try:
         data = _read_model_bytes(path, path.name[:80])

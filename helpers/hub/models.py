@@ -16,6 +16,7 @@ import numpy as np
 
 from helpers.envs import COURSE_ENVS
 from helpers.errors import HubLoadError
+from helpers import arguments
 from helpers.i18n import _
 from helpers.safe_pickle import short_repr
 
@@ -69,7 +70,7 @@ def lake_settings(kwargs: Mapping, *, as_made: bool = False) -> dict:
 def course_env_name(env_id: str, **env_kwargs) -> str:
     """The env name the course's model cards use, e.g. ``FrozenLake-v1-4x4-no_slippery`` or ``Taxi-v3``:
     FrozenLake gets its map size and, when not slippery, ``-no_slippery``. Other envs keep their id."""
-    if not _is_lake(env_id):
+    if not _is_lake(arguments.text("env_id", env_id, "Taxi-v3")):
         return env_id
     lake = lake_settings(env_kwargs, as_made=True)
     size = f"{len(lake['desc'])}x{len(lake['desc'][0])}" if "desc" in lake else lake["map_name"]
@@ -84,7 +85,7 @@ def env_kwargs_of(env) -> dict:
     """
     import gymnasium as gym
 
-    spec = getattr(env, "spec", None)
+    spec = getattr(arguments.env("env", env), "spec", None)
     if spec is None:
         return {}
     kwargs = {k: v for k, v in (spec.kwargs or {}).items() if not k.startswith("render")}
@@ -342,6 +343,7 @@ def evaluate_model(model: Mapping, env=None) -> tuple[float, float]:
     from helpers import qlearning
     from helpers.scoring import check_scores
 
+    arguments.model_dict("model", model)
     max_steps, n_eval, seeds = eval_protocol(model)
     env = env if env is not None else make_env_from_model(model)
     qtable = check_qtable(model.get("qtable"), env)

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.arguments import mapping, number
+from helpers.arguments import mapping, module, number, path
+from helpers.errors import KitArgumentError
 from helpers.i18n import _
 
 from helpers.hub.card import RESULTS_START, card_body, card_metadata, write_card
@@ -62,8 +63,8 @@ def push_to_hub(repo_id: str, model, *args, **kwargs) -> PushResult:
         return push_qlearning(repo_id, model, *args, **kwargs)
     if hasattr(model, "state_dict"):
         return push_policy(repo_id, model, *args, **kwargs)
-    raise TypeError(_("push_to_hub expects the Q-learning model dict or a torch policy, got {type}.",
-                      type=type(model).__name__))
+    raise KitArgumentError(_("model is a {type}: push_to_hub takes the Q-learning model dict or a torch policy.",
+                             type=type(model).__name__))
 
 
 def push_qlearning(repo_id: str, model: Mapping, env=None, video_fps: int = 1, local_repo_path=None,
@@ -115,7 +116,8 @@ def push_policy(repo_id: str, policy, hyperparameters: Mapping | None = None, ev
     from helpers import provenance, reinforce
     from helpers.policies import export_network, save_policy  # torch: imported only when a policy is pushed
 
-    check_repo_id(repo_id), number("video_fps", video_fps, above=0), mapping("hyperparameters", hyperparameters)
+    check_repo_id(repo_id), module("policy", policy), number("video_fps", video_fps, above=0)
+    mapping("hyperparameters", hyperparameters)
     hp = dict(hyperparameters or {})
     env_id = hp.get("env_id") or getattr(getattr(eval_env, "spec", None), "id", None)
     if env_id is None:
@@ -274,7 +276,7 @@ def retry_push(folder, repo_id: str, *, token: str | None = None, endpoint: str 
                private: bool | None = None, commit_message: str | None = None) -> str:
     """Upload a folder that an earlier ``push_to_hub`` saved (no retraining, no re-evaluation): only the
     files its ``.kit-export.json`` lists. Returns the repo's URL; raises ``HubPushError`` like ``push_to_hub``."""
-    check_repo_id(repo_id)
+    check_repo_id(repo_id), path("folder", folder, "hub_exports/q-Taxi-v3")
     with ExportFolder.open(folder) as box:
         return upload(box, repo_id, token=token, endpoint=endpoint, private=private, commit_message=commit_message)
 
