@@ -15,6 +15,7 @@ import torch
 
 from helpers import envs, plots, policies, qlearning, reinforce, scoring, unit4_views, video
 from helpers import hub
+from helpers.hub import progress
 from helpers.hub import push_to_hub
 from helpers.errors import KitArgumentError
 from helpers.pixelcopter import PixelcopterEnv, PixelcopterVecEnv
@@ -304,6 +305,10 @@ CASES = [
     (hub.evaluate_model, dict(model="q-learning.pkl"), "model"),
     (hub.course_env_name, dict(env_id=None), "env_id"),
     (hub.env_kwargs_of, dict(env=None), "env"),
+    (progress.check_progress, dict(username=None), "username"),
+    (progress.check_progress, dict(username="my name"), "username"),
+    (progress.check_progress, dict(username="learner", time_budget_s=0), "time_budget_s"),
+    (progress.checker_verdict, dict(card_text=None), "card_text"),
     # ---- helpers.unit4_views ----
     (unit4_views.play_random, dict(env=None), "env"),
     (unit4_views.play_random, lambda: dict(env=cartpole(), games=0), "games"),

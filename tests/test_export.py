@@ -364,6 +364,35 @@ def test_nan_or_infinite_weights_are_refused_naming_the_tensor():
     assert _load(_policy_bytes(lambda *a: None)).architecture["obs_scale"] == [1.0, 2.0, 3.0, 4.0]
 
 
+@pytest.mark.parametrize("change, words", [
+    ("weights", "NaN or infinite values in 1 tensor(s): net.0.weight (1/32)"),
+    ("scale", "1 of its 4 obs_scale values are zero or negative (smallest 0)"),
+])
+def test_a_poisoned_policy_on_the_hub_is_refused_in_a_child_process(change, words, tmp_path):
+    # Downloaded from the (loopback) Hub and loaded as a learner would: a kit error in under 10 s and 1 GiB.
+    from hub_double import in_child
+
+    def poison(state, arch, torch):
+        if change == "weights":
+            state["net.0.weight"][0, 0] = float("nan")
+        else:
+            state["obs_scale"] = torch.tensor([1.0, 0.0, 3.0, 4.0])
+
+    with HubDouble() as double:
+        double.add_repo("learner/Reinforce-poisoned", {"model.safetensors": _policy_bytes(poison)})
+        result = in_child(f"""
+from helpers.hub import HubLoadError, load_from_hub
+try:
+    load_from_hub("learner/Reinforce-poisoned", "model.safetensors", endpoint={double.url!r},
+                  cache_dir={str(tmp_path / 'cache')!r})
+    RESULT = dict(error=None)
+except HubLoadError as err:
+    RESULT = dict(error=str(err))
+""", 10)
+    assert result["wall_s"] < 10 and result["rss_mb"] < 1024, result
+    assert result["error"] and words in result["error"], result
+
+
 @pytest.mark.parametrize("scale, words", [
     ([1.0, 0.0, 3.0, 4.0], "1 of its 4 obs_scale values are zero or negative (smallest 0)"),
     ([1.0, -2.0, -3.0, 4.0], "2 of its 4 obs_scale values are zero or negative (smallest -3)"),

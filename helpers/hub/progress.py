@@ -42,6 +42,7 @@ from urllib.parse import urlencode, urljoin
 from helpers.hub import client as hub
 from helpers.hub.client import (MAX_CARD_BYTES, BadAnswer, Card, Client, HTTPStatus, OutOfTime,
                                 TooLarge, card_from_bytes, parse_card)
+from helpers.errors import KitArgumentError
 from helpers.i18n import _, ngettext
 
 __all__ = ["ASSIGNMENTS", "Assignment", "Row", "Progress", "ProgressError", "UnknownUserError",
@@ -188,7 +189,8 @@ def _kit_mark(a: Assignment):
 def checker_verdict(card_text: str) -> str:
     """One line: will the course's checker count a repo whose README.md is ``card_text``, and for what?"""
     if not isinstance(card_text, str):
-        raise TypeError(_("card_text is a {kind}: pass README.md's text (a str).", kind=type(card_text).__name__))
+        raise KitArgumentError(_("card_text is a {kind}: pass README.md's text (a str).",
+                                 kind=type(card_text).__name__))
     card = parse_card(card_text)
     if card.error:
         return _("Course checker: cannot read this card's metadata ({error}); if the repo is listed, the course's "
@@ -239,6 +241,10 @@ class UnknownUserError(ProgressError):
 
 class HubUnreachableError(ProgressError):
     pass
+
+
+class ProgressArgumentError(ProgressError, KitArgumentError):
+    """An argument of ``check_progress`` that cannot work; raised before any request."""
 
 
 class RateLimitedError(ProgressError):
@@ -469,16 +475,16 @@ def check_progress(username: str, *, token=None, endpoint: str | None = None,
     Raises UnknownUserError, HubUnreachableError, RateLimitedError (a ProgressError each) with what to do.
     """
     if not isinstance(username, str):
-        raise ProgressError(_("Give your Hugging Face username as text (the name in https://huggingface.co/USERNAME), "
-                              "got a {kind}.", kind=type(username).__name__))
+        raise ProgressArgumentError(_("Give your Hugging Face username as text (the name in "
+                                      "https://huggingface.co/USERNAME), got a {kind}.", kind=type(username).__name__))
     username = username.strip()
     if not _USERNAME.match(username):
-        raise ProgressError(_("Give your Hugging Face username (the name in https://huggingface.co/USERNAME), "
-                              "got {name!r}.", name=username))
+        raise ProgressArgumentError(_("Give your Hugging Face username (the name in "
+                                      "https://huggingface.co/USERNAME), got {name!r}.", name=username))
     if isinstance(time_budget_s, bool) or not isinstance(time_budget_s, (int, float)) \
             or not math.isfinite(time_budget_s) or not 0 < time_budget_s <= 3600:
-        raise ProgressError(_("time_budget_s is {value!r}: pass a number of seconds above 0 and at most 3600.",
-                              value=time_budget_s))
+        raise ProgressArgumentError(_("time_budget_s is {value!r}: pass a number of seconds above 0 and at most "
+                                      "3600.", value=time_budget_s))
     if hub.offline():
         raise HubUnreachableError(_("HF_HUB_OFFLINE is set, so nothing may be read from the Hub: unset it "
                                     "(os.environ.pop('HF_HUB_OFFLINE')), restart the kernel, and run this again."))
