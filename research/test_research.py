@@ -130,3 +130,26 @@ def test_memory_features_remember_the_passed_block_and_reset_with_the_episode():
             break
     i = int(np.flatnonzero(terminated)[0])
     assert obs[i, 7:].tolist() == [0.0, 0.0, 2.0, 2.0, 0.0, 0.0, 0.0]  # a fresh episode starts with no memory
+
+
+# --- training until a held-out check passes (pixelcopter_until_pass.py) -------------------------------------
+def test_until_pass_estimates_how_often_ten_episodes_pass():
+    from research.pixelcopter_until_pass import pass_chance
+
+    assert pass_chance(np.full(64, 100.0)) == 1.0      # no spread: every draw passes
+    assert pass_chance(np.full(64, 4.0)) == 0.0        # below the mark: none does
+    survival = np.random.default_rng(1).exponential(2000, size=64)
+    assert 0.3 < pass_chance(0.16 * survival - 5) < 0.95  # spread like an exponential: a coin with a bias
+
+
+def test_until_pass_plays_each_held_out_copter_once_greedily():
+    import torch
+
+    from helpers.policies import PolicyNetwork
+    from research.pixelcopter_until_pass import held_out_scores
+
+    torch.manual_seed(0)
+    policy = PolicyNetwork(7, 2, 8, obs_scale=[8, 0.5, 4, 4, 16, 8, 8])
+    scores = held_out_scores(policy, n=4, seed=3, max_t=50)
+    assert scores.shape == (4,) and np.array_equal(scores, held_out_scores(policy, n=4, seed=3, max_t=50))
+    assert (scores <= 50).all()
