@@ -1,13 +1,17 @@
-"""The kit's own errors, on the ground floor: any module may raise them, and none of them imports anything
-of the kit. Each message says what went wrong and what to do, in at most ``MAX_MESSAGE`` characters."""
+"""The kit's own errors, on the ground floor: any module may raise them, and they import nothing of the kit but
+``i18n`` (the same floor). Each message says what went wrong and what to do, in at most ``MAX_MESSAGE``
+characters."""
 from __future__ import annotations
 
 from pathlib import Path
+
+from helpers.i18n import tidy
 
 MAX_MESSAGE = 1200
 
 
 def _bounded(message: str) -> str:
+    message = tidy(message)  # sentences joined by the kit: no space after a Chinese full stop
     return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE - 3] + "..."
 
 

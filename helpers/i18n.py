@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import gettext
+import re
 import string
+import textwrap
 from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -92,6 +94,16 @@ def ngettext(singular: str, plural: str, n: int, /, **values) -> str:
     """The singular or plural of a message for ``n`` (``n`` is also a placeholder)."""
     text = _active.ngettext(singular, plural, n)
     return text.format(n=n, **values)
+
+
+def tidy(text: str) -> str:
+    """Sentences joined with spaces, as English writes them: in Chinese, no space after a full-width mark."""
+    return re.sub(r"([。：；！？，）])[ ]+", r"\1", text) if _language == "zh_CN" else text
+
+
+def wrap(text: str, width: int = 110, **options) -> str:
+    """``textwrap.fill`` in the language in use: a Chinese character is as wide as two letters."""
+    return textwrap.fill(tidy(text), width // 2 if _language == "zh_CN" else width, **options)
 
 
 def placeholders(message: str) -> set[str]:

@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 from helpers import events, scoring
 from helpers.arguments import check_args
 from helpers.errors import KitArgumentError
-from helpers.i18n import _
+from helpers.i18n import _, tidy
 from helpers.policies import PolicyNetwork, with_inputs
 
 # What a solved notebook cell imports before a reference solution (``helpers.checks.exercises.solution_cell``):
@@ -449,7 +449,7 @@ def advice(env_name: str, mean_reward: float, std_reward: float, trained_with: d
         tips.append(_("The mean ({mean:.1f}) reaches the mark, but the std ({std:.1f}) pulls the result under it: "
                       "some episodes end early. Training longer usually shrinks the spread.",
                       mean=mean_reward, std=std_reward))
-    return " ".join(tips)
+    return tidy(" ".join(tips))
 
 
 # ---- the benchmark's recipe (benchmarks/certify.py) -------------------------------------------------------

@@ -129,3 +129,15 @@ def test_the_plot_font_has_every_chinese_character_used():
     missing = sorted(catalogs.characters_used() - have)
     assert not missing, (f"{len(missing)} characters missing from {i18n.FONT.name} ({''.join(missing[:50])}): "
                          "run `python -m helpers.catalogs font NotoSansSC-Regular.otf`")
+
+
+def test_sentences_joined_by_the_kit_read_as_chinese():
+    joined = "更新改动了整行。 依据：两个回合之后， Q[0, 1] 是 3.150。 Use np.max. It works."
+    with i18n.using("zh-CN"):
+        assert i18n.tidy(joined) == "更新改动了整行。依据：两个回合之后，Q[0, 1] 是 3.150。Use np.max. It works."
+        lines = i18n.wrap("字" * 120, initial_indent="   ", subsequent_indent="   ").splitlines()
+        assert [len(line) for line in lines] == [55, 55, 19]  # 110 columns: a character is two letters wide
+        from helpers.errors import HubPushError
+        assert str(HubPushError("上传失败。 " + "你的模型保存在 hub_exports/ 。")) == "上传失败。你的模型保存在 hub_exports/ 。"
+    assert i18n.tidy(joined) == joined  # English keeps its spaces
+    assert len(i18n.wrap("word " * 40).splitlines()[0]) <= 110

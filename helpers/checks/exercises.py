@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from helpers import provenance
-from helpers.i18n import _
+from helpers.i18n import _, tidy, wrap
 from helpers.provenance import global_names, learners_frame
 
 STRICT_ENV_VAR = "KIT_STRICT"
@@ -161,7 +161,7 @@ def run_check(name: str, learner_fn, reference_fn, check: Callable, *, solution:
             delegating = _kit_call_note(name, learner_fn)
             print(delegating or _("✅ {name}: all checks passed.", name=name))
             for note in notes:
-                print(textwrap.fill(note, 110, initial_indent="   " + _("Note:") + " ", subsequent_indent="   "))
+                print(wrap(note, initial_indent="   " + _("Note:") + " ", subsequent_indent="   "))
             provenance.note_check(name, learner_fn, True)
             return learner_fn
         except Problem as problem:
@@ -180,7 +180,7 @@ def run_check(name: str, learner_fn, reference_fn, check: Callable, *, solution:
         except Exception as err:  # the learner's code crashed: report it briefly
             hint = _crash_hint(err)
     provenance.note_check(name, learner_fn, False)
-    message = _("❌ {name}: {hint}", name=name, hint=hint)
+    message = tidy(_("❌ {name}: {hint}", name=name, hint=hint))
     if strict_mode():
         raise ExerciseFailed(message)
     print(message)
