@@ -164,9 +164,24 @@ def reinforce(policy: nn.Module, optimizer: torch.optim.Optimizer, n_training_ep
         if print_every and i_episode % print_every == 0:
             print(_("Episode {episode}\tAverage score (last 100): {average:.2f}", episode=i_episode,
                     average=np.mean(scores_deque)))
+        if solved(scores_deque, env, i_episode):
+            break
     note_training(policy, optimizer, scores)
     events.report("trained", policy, reinforce)  # the pass line says the kit's loop trained this policy
     return scores
+
+
+def solved(scores_deque, env, i_episode: int) -> bool:
+    """Whether the last 100 training scores average at least the env's own "solved" line (its spec's
+    ``reward_threshold``: 475 for CartPole-v1; envs without one never are), saying so when they do. The course's
+    loop stops there: training on would only cost time, and a solved policy can still unlearn."""
+    threshold = getattr(getattr(env, "spec", None), "reward_threshold", None)
+    if threshold is None or len(scores_deque) < 100 or np.mean(scores_deque) < threshold:
+        return False
+    print(_("Solved at episode {episode}: the last 100 episodes average {average:.2f}, at least {threshold:g}, the "
+            "env's own \"solved\" line. Training stops here.", episode=i_episode, average=np.mean(scores_deque),
+            threshold=threshold))
+    return True
 
 
 # ---- the fast path: many episodes per update ----------------------------------------------------------------

@@ -838,3 +838,34 @@ def test_make_vec_env_builds_copies_that_restart_in_the_same_step():
         make_vec_env("CartPole-v2", 2)
     with pytest.raises(ValueError, match="whole number >= 1"):
         make_vec_env("CartPole-v1", 0)
+
+
+class _SolvedAtOne:
+    """A one-step game whose every episode scores 1, and whose spec says 1 is "solved"."""
+    class spec:
+        id, reward_threshold = "OneStep", 1.0
+
+    def reset(self, seed=None):
+        return np.zeros(4, dtype=np.float32), {}
+
+    def step(self, action):
+        return np.zeros(4, dtype=np.float32), 1.0, True, False, {}
+
+
+def test_the_course_loop_stops_at_the_envs_solved_line(capsys):
+    torch.manual_seed(0)
+    policy = Policy(4, 2, 8)
+    scores = reinforce.reinforce(policy, torch.optim.Adam(policy.parameters(), lr=1e-2), 500, 10, 0.99, 0,
+                                 _SolvedAtOne())
+    assert len(scores) == 100  # the first moment the last 100 episodes average the threshold
+    assert "Solved at episode 100: the last 100 episodes average 1.00, at least 1" in capsys.readouterr().out
+
+
+def test_solved_needs_100_episodes_and_a_threshold():
+    from collections import deque
+
+    full, short = deque([475.0] * 100, maxlen=100), deque([500.0] * 99, maxlen=100)
+    cartpole = gym.make("CartPole-v1")
+    assert reinforce.solved(full, cartpole, 100) and not reinforce.solved(short, cartpole, 99)
+    assert not reinforce.solved(deque([474.9] * 100, maxlen=100), cartpole, 100)
+    assert not reinforce.solved(full, gym.make("Pixelcopter-PLE-v0"), 100)  # no threshold: never "solved"
