@@ -102,8 +102,9 @@ def tidy(text: str) -> str:
 
 
 def wrap(text: str, width: int = 110, **options) -> str:
-    """``textwrap.fill`` in the language in use: a Chinese character is as wide as two letters."""
-    return textwrap.fill(tidy(text), width // 2 if _language == "zh_CN" else width, **options)
+    """``textwrap.fill`` after ``tidy``. Chinese lines are not cut shorter: a narrower cut splits the library
+    errors a note quotes (English words) across lines, and notebooks wrap long output lines themselves."""
+    return textwrap.fill(tidy(text), width, **options)
 
 
 def placeholders(message: str) -> set[str]:

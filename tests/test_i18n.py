@@ -135,8 +135,7 @@ def test_sentences_joined_by_the_kit_read_as_chinese():
     joined = "更新改动了整行。 依据：两个回合之后， Q[0, 1] 是 3.150。 Use np.max. It works."
     with i18n.using("zh-CN"):
         assert i18n.tidy(joined) == "更新改动了整行。依据：两个回合之后，Q[0, 1] 是 3.150。Use np.max. It works."
-        lines = i18n.wrap("字" * 120, initial_indent="   ", subsequent_indent="   ").splitlines()
-        assert [len(line) for line in lines] == [55, 55, 19]  # 110 columns: a character is two letters wide
+        assert i18n.wrap("注意。 " * 3, initial_indent="   ") == "   注意。注意。注意。"
         from helpers.errors import HubPushError
         assert str(HubPushError("上传失败。 " + "你的模型保存在 hub_exports/ 。")) == "上传失败。你的模型保存在 hub_exports/ 。"
     assert i18n.tidy(joined) == joined  # English keeps its spaces
