@@ -491,28 +491,32 @@ class _Handler(BaseHTTPRequestHandler):
 CHILD_MEMORY = 2 * 2 ** 30   # a hard stop; the test itself asks for under 1 GiB
 
 
-def in_child(code: str, limit_s: float) -> dict:
-    """Run ``code`` (which prints one JSON object last) in a fresh Python with an address-space cap; return that
-    object with the child's peak memory ("rss_mb") and wall time ("wall_s")."""
+def in_child(code: str, limit_s: float, *, cwd=None, kit: bool = True, memory: int | None = CHILD_MEMORY) -> dict:
+    """Run ``code`` (which sets the dict RESULT) in a fresh Python in ``cwd`` (default: the repository) with an
+    address-space cap of ``memory`` bytes (None: none); return RESULT with the child's peak memory ("rss_mb") and
+    wall time ("wall_s"). ``kit=False``: the kit is not on the child's path. A signal or an error fails the test."""
     import os
     import resource
     import subprocess
     import sys
 
     def cap():
-        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY, CHILD_MEMORY))
+        if memory:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
     tail = ("\nimport json as _j, resource as _r\n"
             "RESULT['rss_mb'] = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss / 1024\nprint(_j.dumps(RESULT))\n")
     with tempfile.TemporaryDirectory() as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
-        env.update(PYTHONPATH=str(_ROOT), HF_HOME=home, HF_TOKEN_PATH=os.path.join(home, "no_token"),
-                   HF_HUB_DISABLE_TELEMETRY="1", MALLOC_ARENA_MAX="2")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING", "PYTHON"))}
+        env.update(HF_HOME=home, HF_TOKEN_PATH=os.path.join(home, "no_token"), HF_HUB_DISABLE_TELEMETRY="1",
+                   MALLOC_ARENA_MAX="2", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", SDL_VIDEODRIVER="dummy")
+        if kit:
+            env["PYTHONPATH"] = str(_ROOT)
         start = time.monotonic()
-        done = subprocess.run([sys.executable, "-c", code + tail], cwd=_ROOT, env=env, preexec_fn=cap,
+        done = subprocess.run([sys.executable, "-c", code + tail], cwd=cwd or _ROOT, env=env, preexec_fn=cap,
                               capture_output=True, text=True, timeout=limit_s + 20)
     wall = time.monotonic() - start
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, f"rc={done.returncode} (a negative one is a signal)\n{done.stderr[-3000:]}"
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["wall_s"] = wall
     return result

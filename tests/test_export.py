@@ -11,12 +11,9 @@ import json
 import os
 import pickle
 import re
-import resource
 import socket
 import stat
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers import defaults, hub, qlearning  # noqa: E402
 from helpers.errors import HubLoadError  # noqa: E402
-from hub_double import HubDouble  # noqa: E402
+from hub_double import HubDouble, in_child  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 USER = "learner"
@@ -50,27 +47,6 @@ def double():
 def frozenlake_model():
     qtable, _ = qlearning.train_from_config(defaults.FROZENLAKE, seed=0, progress=False)
     return hub.qlearning_model(defaults.FROZENLAKE, qtable)
-
-
-def _child(code: str, cwd: Path, *, kit: bool = True, memory: int | None = CHILD_MEMORY, timeout: float = 60):
-    """Run ``code`` (which sets RESULT) in a fresh Python; return RESULT (as JSON) and the wall time."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING", "PYTHON"))}
-    env.update(HF_HOME=str(cwd / ".hf_home"), HF_HUB_DISABLE_TELEMETRY="1", OPENBLAS_NUM_THREADS="1",
-               OMP_NUM_THREADS="1", MALLOC_ARENA_MAX="2", SDL_VIDEODRIVER="dummy")
-    if kit:
-        env["PYTHONPATH"] = str(ROOT)
-
-    def cap():
-        if memory:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-
-    tail = "\nimport json as _j\nprint(_j.dumps(RESULT))\n"
-    start = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", code + tail], cwd=cwd, env=env, preexec_fn=cap,
-                          capture_output=True, text=True, timeout=timeout)
-    wall = time.monotonic() - start
-    assert done.returncode == 0, f"rc={done.returncode} (a negative one is a signal)\n{done.stderr[-3000:]}"
-    return json.loads(done.stdout.strip().splitlines()[-1]), wall
 
 
 # ---- the export folder: regular files only --------------------------------------------------------------------
@@ -155,11 +131,11 @@ try:
 except hub.HubPushError as err:
     RESULT = dict(error=type(err).__name__, message=str(err))
 """
-    result, wall = _child(code, tmp_path)
+    result = in_child(code, 10, cwd=tmp_path, memory=CHILD_MEMORY)
     assert result.get("error") == "HubPushError", result
     assert name in result["message"] and words in result["message"], result["message"]
     assert re.search(r"(?i)push the agent again|remove it|remove the link|delete it", result["message"])
-    assert wall < 10 and double.requests == []  # refused before any upload
+    assert result["wall_s"] < 10 and double.requests == []  # refused before any upload
     assert _snapshot(outside) == before
 
 
@@ -177,9 +153,9 @@ try:
 except hub.HubPushError as err:
     RESULT = dict(error=type(err).__name__, message=str(err))
 """
-    result, wall = _child(code, tmp_path)
+    result = in_child(code, 10, cwd=tmp_path, memory=CHILD_MEMORY)
     assert result.get("error") == "HubPushError" and "export is a symbolic link" in result["message"], result
-    assert wall < 10 and double.requests == [] and _snapshot(outside) == before
+    assert result["wall_s"] < 10 and double.requests == [] and _snapshot(outside) == before
 
 
 def _push_code(model_path: Path, repo: str, double, **options) -> str:
@@ -205,9 +181,10 @@ def test_a_fifo_in_the_kits_own_folder_is_replaced_and_never_read(double, frozen
     _make_fifo(folder / "notes")         # not a kit name: left alone, never opened
     outside, before = _outside(tmp_path)
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(frozenlake_model))
-    result, wall = _child(_push_code(tmp_path / "model.pkl", repo, double, export_root="exports"), tmp_path)
+    code = _push_code(tmp_path / "model.pkl", repo, double, export_root="exports")
+    result = in_child(code, 10, cwd=tmp_path, memory=CHILD_MEMORY)
     assert result.get("pushed") is True, result
-    assert wall < 10 and stat.S_ISFIFO((folder / "notes").lstat().st_mode) and _snapshot(outside) == before
+    assert result["wall_s"] < 10 and stat.S_ISFIFO((folder / "notes").lstat().st_mode) and _snapshot(outside) == before
     assert stat.S_ISREG((folder / "results.json").lstat().st_mode)
     assert set(double.files(repo)) == {"README.md", "q-learning.pkl", "qtable.npy", "results.json"}
 
@@ -218,10 +195,10 @@ def test_a_fifo_in_a_local_dir_is_refused_by_name(double, frozenlake_model, tmp_
     _make_fifo(folder / "README.md")  # not written by the kit (no manifest lists it): never replaced
     outside, before = _outside(tmp_path)
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(frozenlake_model))
-    result, wall = _child(_push_code(tmp_path / "model.pkl", f"{USER}/q-mine", double, local_dir=str(folder)),
-                          tmp_path)
+    code = _push_code(tmp_path / "model.pkl", f"{USER}/q-mine", double, local_dir=str(folder))
+    result = in_child(code, 10, cwd=tmp_path, memory=CHILD_MEMORY)
     assert result.get("error") == "HubPushError" and "already holds README.md" in result["message"], result
-    assert wall < 10 and stat.S_ISFIFO((folder / "README.md").lstat().st_mode) and double.requests == []
+    assert result["wall_s"] < 10 and stat.S_ISFIFO((folder / "README.md").lstat().st_mode) and double.requests == []
     assert _snapshot(outside) == before
 
 
@@ -241,9 +218,10 @@ def swapped(box, *args, **kwargs):  # between the export's writes and the upload
     return real_upload(box, *args, **kwargs)
 push.upload = swapped
 """
-    result, wall = _child(swap + _push_code(tmp_path / "model.pkl", repo, double, export_root="exports"), tmp_path)
+    code = swap + _push_code(tmp_path / "model.pkl", repo, double, export_root="exports")
+    result = in_child(code, 10, cwd=tmp_path, memory=CHILD_MEMORY)
     assert result.get("pushed") is True, result
-    assert wall < 10 and _snapshot(outside) == before
+    assert result["wall_s"] < 10 and _snapshot(outside) == before
     moved = Path(f"{folder}-moved")
     files = double.files(repo)
     assert files["q-learning.pkl"] == (moved / "q-learning.pkl").read_bytes()  # the files the export wrote
@@ -281,7 +259,7 @@ exec(compile({plain!r}, "README.md", "exec"))
 """
     alone = tmp_path / "alone"
     alone.mkdir(exist_ok=True)
-    result, _ = _child(code, alone, kit=False, memory=None, timeout=120)
+    result = in_child(code, 100, cwd=alone, kit=False, memory=None)
     return result
 
 
@@ -370,7 +348,6 @@ def test_nan_or_infinite_weights_are_refused_naming_the_tensor():
 ])
 def test_a_poisoned_policy_on_the_hub_is_refused_in_a_child_process(change, words, tmp_path):
     # Downloaded from the (loopback) Hub and loaded as a learner would: a kit error in under 10 s and 1 GiB.
-    from hub_double import in_child
 
     def poison(state, arch, torch):
         if change == "weights":
