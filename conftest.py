@@ -50,6 +50,24 @@ def lake():
     env.close()
 
 
+@pytest.fixture
+def double():
+    """The loopback Hub (tests/hub_double.py) with the learner "learner" and their tokens."""
+    from tests.hub_double import HubDouble
+
+    with HubDouble(user="learner") as hub_double:
+        yield hub_double
+
+
+@pytest.fixture(scope="module")
+def frozenlake_model():
+    """A trained course model dict (FrozenLake 4x4, not slippery) to push and load."""
+    from helpers import defaults, hub, qlearning
+
+    qtable, _ = qlearning.train_from_config(defaults.FROZENLAKE, seed=0, progress=False)
+    return hub.qlearning_model(defaults.FROZENLAKE, qtable)
+
+
 def traces(game: str) -> list[dict]:
     """The original PLE game's reference traces, kept in the repository: ``tests/data/GAME_traces.json.xz`` is
     the xz-compressed ``shared/GAME/traces.json`` the game's re-implementation was built against."""

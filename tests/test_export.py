@@ -21,12 +21,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import defaults, hub, qlearning  # noqa: E402
+from helpers import defaults, hub  # noqa: E402
 from helpers.errors import HubLoadError  # noqa: E402
 from hub_double import HubDouble, in_child  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-USER = "learner"
+USER = "learner"  # the user of the `double` fixture (conftest.py)
 CHILD_MEMORY = 2**30
 
 
@@ -35,18 +35,6 @@ def isolated(tmp_path, monkeypatch):
     for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT", "KAGGLE_KERNEL_RUN_TYPE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def double():
-    with HubDouble(user=USER) as d:
-        yield d
-
-
-@pytest.fixture(scope="module")
-def frozenlake_model():
-    qtable, _ = qlearning.train_from_config(defaults.FROZENLAKE, seed=0, progress=False)
-    return hub.qlearning_model(defaults.FROZENLAKE, qtable)
 
 
 # ---- the export folder: regular files only --------------------------------------------------------------------

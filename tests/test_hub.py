@@ -27,7 +27,7 @@ from helpers import defaults, hub, qlearning  # noqa: E402
 from helpers.safe_pickle import RefusedPickleError, safe_loads  # noqa: E402
 from hub_double import HubDouble, in_child, prepare_offline_hub_cache  # noqa: E402
 
-USER = "learner"
+USER = "learner"  # the user of the `double` fixture (conftest.py)
 NO_TORCH = "torch is not installed (the platform runs in tests/platforms.sh have no CPU wheel for this Python)"
 
 
@@ -47,18 +47,6 @@ def isolated_hf(tmp_path, monkeypatch):
     reset = getattr(huggingface_hub.utils, "reset_sessions", None)
     if reset is not None:  # 0.x: drop sessions created while a test had flipped the offline flag
         reset()
-
-
-@pytest.fixture
-def double():
-    with HubDouble(user=USER) as d:
-        yield d
-
-
-@pytest.fixture(scope="module")
-def frozenlake_model():
-    qtable, _ = qlearning.train_from_config(defaults.FROZENLAKE, seed=0, progress=False)
-    return hub.qlearning_model(defaults.FROZENLAKE, qtable)
 
 
 @pytest.fixture(scope="module")
